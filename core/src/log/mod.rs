@@ -1,1 +1,15 @@
-//! placeholder
+//! In-memory partition logs: the committed tail of every partition, served to readers directly.
+//!
+//! Owns: [`Batch`] (one stored RecordBatch and its columns), [`PartitionLog`] (one partition's
+//! window of committed batches, its high watermark and log start, and the publish notification),
+//! and [`Registry`] (the topics this broker knows).
+//!
+//! Invariants: only the writer (the worker's main thread, after COMMIT) publishes; readers never
+//! see a batch that is not committed; high watermark and log start never move backwards; the bytes
+//! cached across all partitions stay within the configured budget plus one batch per partition.
+
+mod partition;
+mod registry;
+
+pub use partition::{Batch, PartitionLog, ReadResult};
+pub use registry::{Registry, Topic};

@@ -1,1 +1,1 @@
-//! placeholder
+//! Network: listener, connections, the bridge to the writer.

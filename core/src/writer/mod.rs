@@ -1,1 +1,148 @@
-//! placeholder
+//! The single writer: the only code that mutates durable state. It runs on the worker's main
+//! thread (the only thread allowed to call SPI) over any [`Store`].
+//!
+//! Per wake-up it takes every queued [`Command`] and, for consecutive produces, performs one group
+//! commit: assign offsets from the partitions' high watermarks (which only this writer moves),
+//! commit everything in one store transaction, then publish to memory, then reply. A failed
+//! commit answers every request in it with KAFKA_STORAGE_ERROR and publishes nothing, so the
+//! offsets it had assigned are assigned again by the next commit. Topic admin commits on its own,
+//! in queue order. Reads of data older than the memory window are served after the writes.
+
+mod admin;
+mod produce;
+mod reads;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use crate::log::{Batch, Registry, Topic};
+use crate::store::Store;
+
+pub use admin::{AdminResult, NewTopic};
+pub use reads::ReadQuery;
+
+/// A Kafka error code (from `kafka_protocol::ResponseError`).
+pub type ErrorCode = i16;
+
+/// A validated RecordBatch awaiting its offsets.
+#[derive(Debug, Clone)]
+pub struct PendingBatch {
+    /// The batch as the client sent it; its base offset is stamped at commit.
+    pub bytes: Bytes,
+    pub record_count: i32,
+    pub last_offset_delta: i32,
+    pub base_timestamp: i64,
+    pub max_timestamp: i64,
+    pub attributes: i16,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequence: i32,
+}
+
+/// The batches of one produce request for one partition, appended together in order.
+#[derive(Debug)]
+pub struct Append {
+    pub topic: Arc<Topic>,
+    pub partition: i32,
+    pub batches: Vec<PendingBatch>,
+}
+
+/// Where a partition's append landed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Appended {
+    pub base_offset: i64,
+    pub log_start_offset: i64,
+}
+
+pub type AppendResult = Result<Appended, ErrorCode>;
+
+/// One unit of work for the writer.
+#[derive(Debug)]
+pub enum Command {
+    /// Append batches; the reply holds one result per append, in order. No reply for acks=0.
+    Produce {
+        appends: Vec<Append>,
+        reply: Option<oneshot::Sender<Vec<AppendResult>>>,
+    },
+    CreateTopics {
+        topics: Vec<NewTopic>,
+        validate_only: bool,
+        reply: oneshot::Sender<Vec<AdminResult>>,
+    },
+    DeleteTopics {
+        /// Topics by name, or by id when the name is empty.
+        topics: Vec<(String, Uuid)>,
+        reply: oneshot::Sender<Vec<AdminResult>>,
+    },
+    CreatePartitions {
+        /// (topic, new total count)
+        topics: Vec<(String, i32)>,
+        validate_only: bool,
+        reply: oneshot::Sender<Vec<AdminResult>>,
+    },
+    /// A read that memory cannot answer.
+    Read(ReadQuery),
+}
+
+/// The writer's state: the registry it publishes to. Offsets come from the partition logs'
+/// high watermarks, which nobody else moves.
+pub struct Writer {
+    registry: Arc<Registry>,
+}
+
+impl Writer {
+    pub fn new(registry: Arc<Registry>) -> Self {
+        Writer { registry }
+    }
+
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// Process every command of one wake-up: writes first, in order, then reads.
+    pub fn process<S: Store>(&mut self, store: &mut S, commands: Vec<Command>) {
+        let mut produces = Vec::new();
+        let mut reads = Vec::new();
+        for cmd in commands {
+            match cmd {
+                Command::Produce { appends, reply } => produces.push((appends, reply)),
+                Command::Read(q) => reads.push(q),
+                admin => {
+                    self.group_commit(store, std::mem::take(&mut produces));
+                    self.admin(store, admin);
+                }
+            }
+        }
+        self.group_commit(store, produces);
+        for q in reads {
+            reads::serve(store, q);
+        }
+    }
+}
+
+/// Stamp a batch with its offsets: the base offset goes into the first 8 bytes, which the CRC
+/// does not cover.
+pub(crate) fn stamp(p: &PendingBatch, base_offset: i64) -> Batch {
+    let mut bytes = p.bytes.to_vec();
+    if bytes.len() >= 8 {
+        bytes[..8].copy_from_slice(&base_offset.to_be_bytes());
+    }
+    Batch {
+        base_offset,
+        last_offset: base_offset + i64::from(p.last_offset_delta),
+        base_timestamp: p.base_timestamp,
+        max_timestamp: p.max_timestamp,
+        record_count: p.record_count,
+        attributes: p.attributes,
+        producer_id: p.producer_id,
+        producer_epoch: p.producer_epoch,
+        base_sequence: p.base_sequence,
+        bytes: Bytes::from(bytes),
+    }
+}
+
+#[cfg(test)]
+mod tests;

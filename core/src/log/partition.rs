@@ -1,0 +1,282 @@
+//! One partition's in-memory log: a window of the most recent committed batches.
+//!
+//! The window is a suffix of the log: it ends at the high watermark and starts wherever eviction
+//! left it. Reads below the window are answered by the store, not here.
+
+use std::collections::VecDeque;
+use std::sync::RwLock;
+
+use bytes::Bytes;
+use tokio::sync::watch;
+
+/// One RecordBatch as stored: verbatim bytes with the base offset stamped in, plus its columns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Batch {
+    pub base_offset: i64,
+    pub last_offset: i64,
+    pub base_timestamp: i64,
+    pub max_timestamp: i64,
+    pub record_count: i32,
+    pub attributes: i16,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequence: i32,
+    pub bytes: Bytes,
+}
+
+/// What a read from memory found.
+#[derive(Debug, PartialEq)]
+pub enum ReadResult {
+    /// Whole batches starting with the one that holds the offset (empty at the high watermark).
+    Batches(Vec<Bytes>),
+    /// The offset is committed but older than the window: read it from the store.
+    BelowWindow,
+    /// The offset is outside [log_start_offset, high_watermark].
+    OutOfRange,
+}
+
+#[derive(Debug)]
+struct Window {
+    log_start_offset: i64,
+    high_watermark: i64,
+    batches: VecDeque<Batch>,
+    bytes: usize,
+}
+
+/// A partition's committed tail. Many readers, one writer.
+#[derive(Debug)]
+pub struct PartitionLog {
+    window: RwLock<Window>,
+    published: watch::Sender<i64>,
+}
+
+impl PartitionLog {
+    /// A log whose committed state is `log_start_offset..high_watermark`, with `tail` (ascending,
+    /// ending at the high watermark) cached.
+    pub fn new(log_start_offset: i64, high_watermark: i64, tail: Vec<Batch>) -> Self {
+        let bytes = tail.iter().map(|b| b.bytes.len()).sum();
+        let (published, _) = watch::channel(high_watermark);
+        PartitionLog {
+            window: RwLock::new(Window {
+                log_start_offset,
+                high_watermark,
+                batches: tail.into(),
+                bytes,
+            }),
+            published,
+        }
+    }
+
+    fn read_window(&self) -> std::sync::RwLockReadGuard<'_, Window> {
+        self.window.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write_window(&self) -> std::sync::RwLockWriteGuard<'_, Window> {
+        self.window.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn high_watermark(&self) -> i64 {
+        self.read_window().high_watermark
+    }
+
+    pub fn log_start_offset(&self) -> i64 {
+        self.read_window().log_start_offset
+    }
+
+    /// Bytes of batches held in memory.
+    pub fn cached_bytes(&self) -> usize {
+        self.read_window().bytes
+    }
+
+    /// The first offset held in memory, if any batch is.
+    pub fn window_start(&self) -> Option<i64> {
+        self.read_window().batches.front().map(|b| b.base_offset)
+    }
+
+    /// Batches from the one holding `offset`, adding whole batches while the total stays within
+    /// `max_bytes`; the first batch is returned whatever its size.
+    pub fn read(&self, offset: i64, max_bytes: usize) -> ReadResult {
+        let w = self.read_window();
+        if offset < w.log_start_offset || offset > w.high_watermark {
+            return ReadResult::OutOfRange;
+        }
+        if offset == w.high_watermark {
+            return ReadResult::Batches(Vec::new());
+        }
+        match w.batches.front() {
+            Some(first) if first.base_offset <= offset => {}
+            _ => return ReadResult::BelowWindow,
+        }
+        let start = w.batches.partition_point(|b| b.last_offset < offset);
+        let mut out = Vec::new();
+        let mut total = 0usize;
+        for b in w.batches.range(start..) {
+            if !out.is_empty() && total + b.bytes.len() > max_bytes {
+                break;
+            }
+            total += b.bytes.len();
+            out.push(b.bytes.clone());
+        }
+        ReadResult::Batches(out)
+    }
+
+    /// The cached batches overlapping `from..` (used for timestamp lookups when the window covers
+    /// the whole log).
+    pub fn cached_batches(&self) -> Vec<Batch> {
+        self.read_window().batches.iter().cloned().collect()
+    }
+
+    /// True when every committed batch is in memory.
+    pub fn window_covers_log(&self) -> bool {
+        let w = self.read_window();
+        match w.batches.front() {
+            Some(first) => first.base_offset <= w.log_start_offset,
+            None => w.log_start_offset == w.high_watermark,
+        }
+    }
+
+    /// Publish committed batches (writer only, after COMMIT). Moves the high watermark to the
+    /// end of the last batch, wakes waiting readers, then evicts the oldest batches so that at
+    /// most `keep_bytes` stay cached (the newest batch always stays). Returns the change in
+    /// cached bytes as (added, evicted).
+    pub fn publish(&self, batches: Vec<Batch>, keep_bytes: usize) -> (usize, usize) {
+        let (added, evicted, hw) = {
+            let mut w = self.write_window();
+            let mut added = 0;
+            for b in batches {
+                debug_assert_eq!(b.base_offset, w.high_watermark);
+                if b.last_offset < w.high_watermark {
+                    continue;
+                }
+                w.high_watermark = b.last_offset + 1;
+                added += b.bytes.len();
+                w.bytes += b.bytes.len();
+                w.batches.push_back(b);
+            }
+            let evicted = evict(&mut w, keep_bytes);
+            (added, evicted, w.high_watermark)
+        };
+        self.published.send_replace(hw);
+        (added, evicted)
+    }
+
+    /// Drop cached batches beyond `keep_bytes`; returns the bytes freed.
+    pub fn shrink_to(&self, keep_bytes: usize) -> usize {
+        evict(&mut self.write_window(), keep_bytes)
+    }
+
+    /// Move the log start forward (never backwards); batches wholly below it leave the window.
+    pub fn advance_log_start(&self, offset: i64) -> usize {
+        let mut w = self.write_window();
+        if offset <= w.log_start_offset {
+            return 0;
+        }
+        w.log_start_offset = offset.min(w.high_watermark);
+        let mut freed = 0;
+        while let Some(first) = w.batches.front() {
+            if first.last_offset >= w.log_start_offset {
+                break;
+            }
+            freed += first.bytes.len();
+            w.batches.pop_front();
+        }
+        w.bytes -= freed;
+        freed
+    }
+
+    /// A receiver that changes whenever the high watermark moves (long-poll Fetch waits on it).
+    pub fn subscribe(&self) -> watch::Receiver<i64> {
+        self.published.subscribe()
+    }
+}
+
+fn evict(w: &mut Window, keep_bytes: usize) -> usize {
+    let mut freed = 0;
+    while w.bytes > keep_bytes && w.batches.len() > 1 {
+        if let Some(b) = w.batches.pop_front() {
+            w.bytes -= b.bytes.len();
+            freed += b.bytes.len();
+        }
+    }
+    freed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn batch(base: i64, count: i32, size: usize) -> Batch {
+        Batch {
+            base_offset: base,
+            last_offset: base + count as i64 - 1,
+            base_timestamp: 1000 + base,
+            max_timestamp: 1000 + base + count as i64 - 1,
+            record_count: count,
+            attributes: 0,
+            producer_id: -1,
+            producer_epoch: -1,
+            base_sequence: -1,
+            bytes: Bytes::from(vec![base as u8; size]),
+        }
+    }
+
+    #[test]
+    fn reads_whole_batches_from_the_one_holding_the_offset() {
+        let log = PartitionLog::new(0, 0, vec![]);
+        log.publish(vec![batch(0, 3, 10), batch(3, 2, 10), batch(5, 5, 10)], usize::MAX);
+        assert_eq!(log.high_watermark(), 10);
+        match log.read(4, 15) {
+            ReadResult::Batches(b) => {
+                assert_eq!(b.len(), 1);
+                assert_eq!(b[0][0], 3);
+            }
+            other => panic!("{other:?}"),
+        }
+        match log.read(0, 1) {
+            ReadResult::Batches(b) => assert_eq!(b.len(), 1, "first batch always returned"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(log.read(10, 100), ReadResult::Batches(vec![]));
+        assert_eq!(log.read(11, 100), ReadResult::OutOfRange);
+        assert_eq!(log.read(-1, 100), ReadResult::OutOfRange);
+    }
+
+    #[test]
+    fn eviction_keeps_the_newest_batch_and_reports_below_window() {
+        let log = PartitionLog::new(0, 0, vec![]);
+        log.publish(vec![batch(0, 1, 100), batch(1, 1, 100), batch(2, 1, 100)], 150);
+        assert_eq!(log.cached_bytes(), 100);
+        assert_eq!(log.window_start(), Some(2));
+        assert_eq!(log.read(0, 1000), ReadResult::BelowWindow);
+        assert!(!log.window_covers_log());
+        log.publish(vec![batch(3, 1, 500)], 10);
+        assert_eq!(log.cached_bytes(), 500);
+        assert_eq!(log.window_start(), Some(3));
+    }
+
+    #[test]
+    fn log_start_only_moves_forward() {
+        let log = PartitionLog::new(0, 0, vec![]);
+        log.publish(vec![batch(0, 5, 10), batch(5, 5, 10)], usize::MAX);
+        assert_eq!(log.advance_log_start(6), 10);
+        assert_eq!(log.log_start_offset(), 6);
+        assert_eq!(log.advance_log_start(2), 0);
+        assert_eq!(log.log_start_offset(), 6);
+        assert_eq!(log.read(5, 100), ReadResult::OutOfRange);
+        assert!(matches!(log.read(6, 100), ReadResult::Batches(b) if b.len() == 1));
+    }
+
+    #[tokio::test]
+    async fn publish_wakes_subscribers() {
+        let log = std::sync::Arc::new(PartitionLog::new(0, 0, vec![]));
+        let mut rx = log.subscribe();
+        let l2 = log.clone();
+        let waiter = tokio::spawn(async move {
+            rx.changed().await.unwrap();
+            *rx.borrow()
+        });
+        tokio::task::yield_now().await;
+        l2.publish(vec![batch(0, 2, 1)], usize::MAX);
+        assert_eq!(waiter.await.unwrap(), 2);
+    }
+}

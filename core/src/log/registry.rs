@@ -1,0 +1,122 @@
+//! The topics this broker knows, each with its partition logs.
+//!
+//! Readers take a snapshot (`Arc<Topic>`) and never block the writer for longer than a map
+//! lookup. Only the writer adds, replaces or removes topics, after the change is committed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+
+use uuid::Uuid;
+
+use super::PartitionLog;
+
+/// A topic and its partitions. Immutable once published: adding partitions publishes a new
+/// `Topic` sharing the existing partition logs.
+#[derive(Debug)]
+pub struct Topic {
+    pub name: String,
+    pub id: Uuid,
+    pub partitions: Vec<Arc<PartitionLog>>,
+    pub configs: BTreeMap<String, String>,
+}
+
+impl Topic {
+    pub fn partition(&self, index: i32) -> Option<&Arc<PartitionLog>> {
+        usize::try_from(index).ok().and_then(|i| self.partitions.get(i))
+    }
+}
+
+#[derive(Default, Debug)]
+struct Topics {
+    by_name: HashMap<String, Arc<Topic>>,
+    by_id: HashMap<Uuid, Arc<Topic>>,
+}
+
+/// Every topic, by name and by id, plus the budget of bytes cached across all partitions.
+#[derive(Debug)]
+pub struct Registry {
+    topics: RwLock<Topics>,
+    cache_budget: usize,
+}
+
+impl Registry {
+    pub fn new(cache_budget: usize) -> Self {
+        Registry {
+            topics: RwLock::new(Topics::default()),
+            cache_budget,
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Topics> {
+        self.topics.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Topics> {
+        self.topics.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<Topic>> {
+        self.read().by_name.get(name).cloned()
+    }
+
+    pub fn get_by_id(&self, id: &Uuid) -> Option<Arc<Topic>> {
+        self.read().by_id.get(id).cloned()
+    }
+
+    /// All topics, sorted by name.
+    pub fn all(&self) -> Vec<Arc<Topic>> {
+        let mut v: Vec<_> = self.read().by_name.values().cloned().collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
+
+    /// Add or replace a topic (writer only, after COMMIT).
+    pub fn publish_topic(&self, topic: Topic) -> Arc<Topic> {
+        let topic = Arc::new(topic);
+        let mut t = self.write();
+        t.by_name.insert(topic.name.clone(), topic.clone());
+        t.by_id.insert(topic.id, topic.clone());
+        drop(t);
+        self.rebalance_cache();
+        topic
+    }
+
+    /// Remove a topic (writer only, after COMMIT).
+    pub fn remove_topic(&self, name: &str) -> Option<Arc<Topic>> {
+        let mut t = self.write();
+        let removed = t.by_name.remove(name);
+        if let Some(topic) = &removed {
+            t.by_id.remove(&topic.id);
+        }
+        removed
+    }
+
+    fn partition_count(&self) -> usize {
+        self.read().by_name.values().map(|t| t.partitions.len()).sum()
+    }
+
+    /// Bytes one partition may keep cached: an equal share of the budget.
+    pub fn partition_cache_share(&self) -> usize {
+        self.cache_budget / self.partition_count().max(1)
+    }
+
+    /// Shrink every partition to its share (after the partition count grew).
+    fn rebalance_cache(&self) {
+        let share = self.partition_cache_share();
+        for topic in self.read().by_name.values() {
+            for p in &topic.partitions {
+                p.shrink_to(share);
+            }
+        }
+    }
+
+    /// Bytes cached across all partitions.
+    pub fn cached_bytes(&self) -> usize {
+        self.read()
+            .by_name
+            .values()
+            .flat_map(|t| t.partitions.iter())
+            .map(|p| p.cached_bytes())
+            .sum()
+    }
+}

@@ -1,0 +1,235 @@
+//! Topic administration through the writer: create, delete, add partitions. Each command is its
+//! own transaction; memory changes only after it commits.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use kafka_protocol::ResponseError;
+use uuid::Uuid;
+
+use super::{Command, Writer};
+use crate::log::{PartitionLog, Topic};
+use crate::store::{Store, TopicRow, WriteSet};
+
+/// Most partitions one topic may have.
+pub const MAX_PARTITIONS: i32 = 10_000;
+
+/// A topic to create.
+#[derive(Debug, Clone)]
+pub struct NewTopic {
+    pub name: String,
+    pub partitions: i32,
+    pub configs: BTreeMap<String, String>,
+}
+
+/// The outcome for one topic: the topic as it now is, or a Kafka error code and message.
+pub type AdminResult = Result<Arc<Topic>, (i16, String)>;
+
+/// Kafka's topic name rule: 1 to 249 characters of [a-zA-Z0-9._-], and not "." or "..".
+pub fn validate_topic_name(name: &str) -> Result<(), (i16, String)> {
+    let legal = name
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'_' || c == b'-');
+    if name.is_empty() || name.len() > 249 || !legal || name == "." || name == ".." {
+        return Err((
+            ResponseError::InvalidTopicException.code(),
+            format!("invalid topic name {name:?}: use 1-249 characters of [a-zA-Z0-9._-]"),
+        ));
+    }
+    Ok(())
+}
+
+fn new_logs(n: i32) -> Vec<Arc<PartitionLog>> {
+    (0..n).map(|_| Arc::new(PartitionLog::new(0, 0, Vec::new()))).collect()
+}
+
+fn storage_error(e: impl std::fmt::Display) -> (i16, String) {
+    (ResponseError::KafkaStorageError.code(), e.to_string())
+}
+
+impl Writer {
+    pub(super) fn admin<S: Store>(&mut self, store: &mut S, cmd: Command) {
+        match cmd {
+            Command::CreateTopics {
+                topics,
+                validate_only,
+                reply,
+            } => {
+                let _ = reply.send(self.create_topics(store, topics, validate_only));
+            }
+            Command::DeleteTopics { topics, reply } => {
+                let _ = reply.send(self.delete_topics(store, topics));
+            }
+            Command::CreatePartitions {
+                topics,
+                validate_only,
+                reply,
+            } => {
+                let _ = reply.send(self.create_partitions(store, topics, validate_only));
+            }
+            Command::Produce { .. } | Command::Read(_) => {}
+        }
+    }
+
+    fn create_topics<S: Store>(
+        &mut self,
+        store: &mut S,
+        topics: Vec<NewTopic>,
+        validate_only: bool,
+    ) -> Vec<AdminResult> {
+        let mut ws = WriteSet::default();
+        let mut results: Vec<Result<TopicRow, (i16, String)>> = Vec::new();
+        for t in topics {
+            let r = (|| {
+                validate_topic_name(&t.name)?;
+                if self.registry.get(&t.name).is_some()
+                    || ws.create_topics.iter().any(|c| c.name == t.name)
+                {
+                    return Err((
+                        ResponseError::TopicAlreadyExists.code(),
+                        format!("topic {:?} already exists", t.name),
+                    ));
+                }
+                if t.partitions < 1 || t.partitions > MAX_PARTITIONS {
+                    return Err((
+                        ResponseError::InvalidPartitions.code(),
+                        format!("partitions must be between 1 and {MAX_PARTITIONS}"),
+                    ));
+                }
+                let row = TopicRow {
+                    id: Uuid::new_v4(),
+                    name: t.name,
+                    partitions: t.partitions,
+                    configs: t.configs,
+                };
+                if !validate_only {
+                    ws.create_topics.push(row.clone());
+                }
+                Ok(row)
+            })();
+            results.push(r);
+        }
+        if !ws.is_empty() {
+            if let Err(e) = store.commit(&ws) {
+                let err = storage_error(e);
+                return results.into_iter().map(|r| r.and(Err(err.clone()))).collect();
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| {
+                r.map(|row| {
+                    let topic = Topic {
+                        name: row.name,
+                        id: row.id,
+                        partitions: new_logs(row.partitions),
+                        configs: row.configs,
+                    };
+                    if validate_only {
+                        Arc::new(topic)
+                    } else {
+                        self.registry.publish_topic(topic)
+                    }
+                })
+            })
+            .collect()
+    }
+
+    fn delete_topics<S: Store>(
+        &mut self,
+        store: &mut S,
+        topics: Vec<(String, Uuid)>,
+    ) -> Vec<AdminResult> {
+        let mut ws = WriteSet::default();
+        let results: Vec<AdminResult> = topics
+            .into_iter()
+            .map(|(name, id)| {
+                let found = if name.is_empty() {
+                    self.registry.get_by_id(&id)
+                } else {
+                    self.registry.get(&name)
+                };
+                match found {
+                    Some(t) if !ws.delete_topics.contains(&t.id) => {
+                        ws.delete_topics.push(t.id);
+                        Ok(t)
+                    }
+                    _ => Err((
+                        if name.is_empty() {
+                            ResponseError::UnknownTopicId.code()
+                        } else {
+                            ResponseError::UnknownTopicOrPartition.code()
+                        },
+                        "unknown topic".to_string(),
+                    )),
+                }
+            })
+            .collect();
+        if !ws.is_empty() {
+            if let Err(e) = store.commit(&ws) {
+                let err = storage_error(e);
+                return results.into_iter().map(|r| r.and(Err(err.clone()))).collect();
+            }
+        }
+        for t in results.iter().flatten() {
+            self.registry.remove_topic(&t.name);
+        }
+        results
+    }
+
+    fn create_partitions<S: Store>(
+        &mut self,
+        store: &mut S,
+        topics: Vec<(String, i32)>,
+        validate_only: bool,
+    ) -> Vec<AdminResult> {
+        let mut ws = WriteSet::default();
+        let mut staged = Vec::new();
+        for (name, count) in topics {
+            let r = match self.registry.get(&name) {
+                None => Err((
+                    ResponseError::UnknownTopicOrPartition.code(),
+                    format!("unknown topic {name:?}"),
+                )),
+                Some(t) if count <= t.partitions.len() as i32 || count > MAX_PARTITIONS => Err((
+                    ResponseError::InvalidPartitions.code(),
+                    format!(
+                        "topic {name:?} has {} partitions; the new count must be greater and at most {MAX_PARTITIONS}",
+                        t.partitions.len()
+                    ),
+                )),
+                Some(t) => {
+                    if !validate_only {
+                        ws.add_partitions.push((t.id, t.partitions.len() as i32, count));
+                    }
+                    Ok((t, count))
+                }
+            };
+            staged.push(r);
+        }
+        if !ws.is_empty() {
+            if let Err(e) = store.commit(&ws) {
+                let err = storage_error(e);
+                return staged.into_iter().map(|r| r.and(Err(err.clone()))).collect();
+            }
+        }
+        staged
+            .into_iter()
+            .map(|r| {
+                r.map(|(t, count)| {
+                    if validate_only {
+                        return t;
+                    }
+                    let mut partitions = t.partitions.clone();
+                    partitions.extend(new_logs(count - t.partitions.len() as i32));
+                    self.registry.publish_topic(Topic {
+                        name: t.name.clone(),
+                        id: t.id,
+                        partitions,
+                        configs: t.configs.clone(),
+                    })
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,103 @@
+//! The group commit of produce requests.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use kafka_protocol::ResponseError;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use super::{stamp, Append, AppendResult, Appended, Writer};
+use crate::log::{Batch, PartitionLog};
+use crate::store::{PartitionRow, Store, WriteSet};
+
+type Reply = Option<oneshot::Sender<Vec<AppendResult>>>;
+
+impl Writer {
+    /// Assign offsets to every append, commit them in one transaction, publish, reply.
+    pub(super) fn group_commit<S: Store>(
+        &mut self,
+        store: &mut S,
+        requests: Vec<(Vec<Append>, Reply)>,
+    ) {
+        if requests.is_empty() {
+            return;
+        }
+        let mut next: HashMap<(Uuid, i32), i64> = HashMap::new();
+        let mut staged: IndexMap<(Uuid, i32), (Arc<PartitionLog>, Vec<Batch>)> = IndexMap::new();
+        let mut ws = WriteSet::default();
+        let mut results: Vec<(Vec<AppendResult>, Reply)> = Vec::with_capacity(requests.len());
+
+        for (appends, reply) in requests {
+            let mut out = Vec::with_capacity(appends.len());
+            for a in appends {
+                out.push(self.stage(a, &mut next, &mut staged, &mut ws));
+            }
+            results.push((out, reply));
+        }
+
+        for ((topic_id, partition), (log, _)) in &staged {
+            ws.heads.push(PartitionRow {
+                topic_id: *topic_id,
+                partition: *partition,
+                next_offset: next[&(*topic_id, *partition)],
+                log_start_offset: log.log_start_offset(),
+            });
+        }
+
+        if !ws.is_empty() {
+            if let Err(e) = store.commit(&ws) {
+                eprintln!("pg_kafka: group commit failed: {e}");
+                let code = ResponseError::KafkaStorageError.code();
+                for (out, reply) in results {
+                    if let Some(reply) = reply {
+                        let failed = out.into_iter().map(|r| r.and(Err(code))).collect();
+                        let _ = reply.send(failed);
+                    }
+                }
+                return;
+            }
+        }
+
+        let share = self.registry.partition_cache_share();
+        for (_, (log, batches)) in staged {
+            log.publish(batches, share);
+        }
+        for (out, reply) in results {
+            if let Some(reply) = reply {
+                let _ = reply.send(out);
+            }
+        }
+    }
+
+    fn stage(
+        &self,
+        a: Append,
+        next: &mut HashMap<(Uuid, i32), i64>,
+        staged: &mut IndexMap<(Uuid, i32), (Arc<PartitionLog>, Vec<Batch>)>,
+        ws: &mut WriteSet,
+    ) -> AppendResult {
+        let unknown = ResponseError::UnknownTopicOrPartition.code();
+        // The topic may have been deleted (or re-created) since the request was decoded.
+        let current = self.registry.get(&a.topic.name).ok_or(unknown)?;
+        if current.id != a.topic.id {
+            return Err(unknown);
+        }
+        let log = current.partition(a.partition).ok_or(unknown)?.clone();
+        let key = (current.id, a.partition);
+        let offset = next.entry(key).or_insert_with(|| log.high_watermark());
+        let first = *offset;
+        let entry = staged.entry(key).or_insert_with(|| (log.clone(), Vec::new()));
+        for p in &a.batches {
+            let batch = stamp(p, *offset);
+            *offset = batch.last_offset + 1;
+            ws.appends.push((key.0, key.1, batch.clone()));
+            entry.1.push(batch);
+        }
+        Ok(Appended {
+            base_offset: first,
+            log_start_offset: log.log_start_offset(),
+        })
+    }
+}

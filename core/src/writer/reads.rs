@@ -1,0 +1,71 @@
+//! Reads that memory cannot answer, served by the writer's thread from the store in bounded
+//! chunks (the caller's max_bytes, capped here) so that they never hold up a group commit for long.
+
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use crate::log::Batch;
+use crate::store::{Store, StoreError};
+
+/// Largest chunk one stored read returns, whatever the client asked for.
+pub const MAX_READ_CHUNK: usize = 8 * 1024 * 1024;
+
+/// A read from the store.
+#[derive(Debug)]
+pub enum ReadQuery {
+    /// Batches from `offset`, whole batches up to `max_bytes` (at least one).
+    Batches {
+        topic: Uuid,
+        partition: i32,
+        offset: i64,
+        max_bytes: usize,
+        reply: oneshot::Sender<Result<Vec<Batch>, StoreError>>,
+    },
+    /// The first batch at or after `from_offset` with a timestamp ≥ `timestamp`.
+    ByTimestamp {
+        topic: Uuid,
+        partition: i32,
+        from_offset: i64,
+        timestamp: i64,
+        reply: oneshot::Sender<Result<Option<Batch>, StoreError>>,
+    },
+    /// The batch holding the largest timestamp at or after `from_offset`.
+    MaxTimestamp {
+        topic: Uuid,
+        partition: i32,
+        from_offset: i64,
+        reply: oneshot::Sender<Result<Option<Batch>, StoreError>>,
+    },
+}
+
+pub(super) fn serve<S: Store>(store: &mut S, q: ReadQuery) {
+    match q {
+        ReadQuery::Batches {
+            topic,
+            partition,
+            offset,
+            max_bytes,
+            reply,
+        } => {
+            let r = store.read_batches(topic, partition, offset, max_bytes.min(MAX_READ_CHUNK));
+            let _ = reply.send(r);
+        }
+        ReadQuery::ByTimestamp {
+            topic,
+            partition,
+            from_offset,
+            timestamp,
+            reply,
+        } => {
+            let _ = reply.send(store.find_by_timestamp(topic, partition, from_offset, timestamp));
+        }
+        ReadQuery::MaxTimestamp {
+            topic,
+            partition,
+            from_offset,
+            reply,
+        } => {
+            let _ = reply.send(store.find_max_timestamp(topic, partition, from_offset));
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! pg_kafka extension entry point.
