@@ -1,0 +1,167 @@
+# pg_kafka developer and CI harness.
+#
+#   make run       foreground broker (Ctrl-C stops)
+#   make up/down   background broker (idempotent)
+#   make restart   restart the cluster of PGDATA
+#   make install   build and install the release extension
+#   make test      everything CI runs
+#   make bench     benchmarks against the `make up` cluster, one JSON line per scenario
+#
+# A fresh Debian 12 machine (as root, or a user with sudo) goes from clone to `make test`:
+# the deps target installs what is missing and is quick when everything is there.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+PGBIN ?= /usr/lib/postgresql/15/bin
+PGRX_HOME ?= $(HOME)/.pgrx
+
+# Development cluster (make run/up/down/restart/bench).
+PGPORT ?= 5433
+PG_KAFKA_PORT ?= 9092
+PGDATA ?= $(CURDIR)/target/pgdata
+PG_KAFKA_LOG_CACHE_SIZE ?= 256MB
+
+# Test cluster (make test): its own data, ports and log, so it never meets a running `make up`.
+TEST_PGDATA ?= $(CURDIR)/target/pgdata-test
+TEST_PGPORT ?= 5434
+TEST_KAFKA_PORT ?= 19092
+PGRX_TEST_DATA ?= $(CURDIR)/target/pgrx-test-data
+
+APT_PACKAGES := postgresql-15 postgresql-server-dev-15 libclang-dev clang pkg-config libssl-dev \
+	cmake kcat librdkafka-dev sudo
+CARGO_PGRX_VERSION := 0.18.1
+
+IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
+ifeq ($(IS_ROOT),yes)
+SUDO :=
+PGRX_SUDO :=
+PGRX_TEST_ARGS := --runas postgres --pgdata $(PGRX_TEST_DATA)
+else
+SUDO := sudo
+PGRX_SUDO := --sudo
+PGRX_TEST_ARGS :=
+endif
+
+CLUSTER := $(CURDIR)/scripts/cluster.sh
+DEV_ENV := PGBIN=$(PGBIN) PGDATA=$(PGDATA) PGPORT=$(PGPORT) PG_KAFKA_PORT=$(PG_KAFKA_PORT) \
+	PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
+TEST_ENV := PGBIN=$(PGBIN) PGDATA=$(TEST_PGDATA) PGPORT=$(TEST_PGPORT) PG_KAFKA_PORT=$(TEST_KAFKA_PORT) \
+	PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
+INSTALLED_SO := $(shell $(PG_CONFIG) --pkglibdir 2>/dev/null || echo /usr/lib/postgresql/15/lib)/pg_kafka.so
+
+.PHONY: help deps apt-deps pgrx-deps install run up down restart status test fmt-check clippy \
+	core-test pgrx-test blackbox bench build-tests clean-clusters
+
+help:
+	@sed -n '3,9p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+
+## ---- installation -------------------------------------------------------------------------
+
+deps: apt-deps pgrx-deps
+
+apt-deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+
+pgrx-deps: apt-deps
+	@if ! cargo pgrx --version 2>/dev/null | grep -q ' $(CARGO_PGRX_VERSION)$$'; then \
+		cargo install cargo-pgrx --version $(CARGO_PGRX_VERSION) --locked; \
+	fi
+	@if ! grep -qs '^pg15' $(PGRX_HOME)/config.toml; then \
+		cargo pgrx init --pg15 $(PG_CONFIG); \
+	fi
+
+install: deps
+	cargo pgrx install --release --pg-config $(PG_CONFIG) $(PGRX_SUDO)
+
+# `make up` reuses an installed extension; `make install` refreshes it.
+$(INSTALLED_SO):
+	$(MAKE) install
+
+## ---- development cluster --------------------------------------------------------------------
+
+run: install
+	$(DEV_ENV) $(CLUSTER) run
+
+up: deps $(INSTALLED_SO)
+	$(DEV_ENV) $(CLUSTER) start
+
+down:
+	$(DEV_ENV) $(CLUSTER) stop
+
+restart:
+	$(DEV_ENV) $(CLUSTER) restart
+
+status:
+	$(DEV_ENV) $(CLUSTER) status
+
+## ---- tests ----------------------------------------------------------------------------------
+
+test: deps
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo test -p pg_kafka_core
+	$(MAKE) pgrx-test
+	$(MAKE) install
+	$(MAKE) blackbox
+
+fmt-check:
+	cargo fmt --all --check
+
+clippy:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+core-test:
+	cargo test -p pg_kafka_core
+
+# Installs a debug, pg_test-featured build into Postgres' directories: `make install` must follow.
+pgrx-test: deps
+ifeq ($(IS_ROOT),yes)
+	$(CLUSTER) prep-dir $(PGRX_TEST_DATA)
+endif
+	cargo pgrx test pg15 $(PGRX_TEST_ARGS)
+
+build-tests:
+	cargo test -p pg_kafka_tests --no-run
+
+# Black-box tests on a fresh test cluster; the cluster stops and its log is checked even when
+# tests fail.
+blackbox: build-tests
+	@$(TEST_ENV) $(CLUSTER) stop || true
+	@rm -rf $(TEST_PGDATA)
+	@$(TEST_ENV) $(CLUSTER) start
+	@rc=0; \
+	PG_KAFKA_BOOTSTRAP=127.0.0.1:$(TEST_KAFKA_PORT) \
+	PG_KAFKA_PGURL=postgresql://postgres@127.0.0.1:$(TEST_PGPORT)/postgres \
+	PG_KAFKA_RESTART_CMD="$(TEST_ENV) $(CLUSTER) restart" \
+	PG_KAFKA_SERVER_LOG=$(TEST_PGDATA)/server.log \
+		cargo test -p pg_kafka_tests || rc=$$?; \
+	$(TEST_ENV) $(CLUSTER) stop || rc=1; \
+	$(TEST_ENV) $(CLUSTER) check-log || rc=1; \
+	exit $$rc
+
+## ---- benchmarks -----------------------------------------------------------------------------
+
+# Runs against the development cluster (PGPORT / PG_KAFKA_PORT), starting it if needed.
+bench: up
+	cargo build --release -p pg_kafka_tests --bin pg_kafka_bench
+	PG_KAFKA_BOOTSTRAP=127.0.0.1:$(PG_KAFKA_PORT) \
+	PG_KAFKA_PGURL=postgresql://postgres@127.0.0.1:$(PGPORT)/postgres \
+		$(CURDIR)/target/release/pg_kafka_bench
+
+clean-clusters:
+	-$(DEV_ENV) $(CLUSTER) stop
+	-$(TEST_ENV) $(CLUSTER) stop
+	rm -rf $(PGDATA) $(TEST_PGDATA) $(PGRX_TEST_DATA)

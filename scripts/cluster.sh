@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# Manage one Postgres cluster with pg_kafka preloaded.
+#
+#   scripts/cluster.sh init|start|stop|restart|status|run|wait-kafka|check-log|prep-dir DIR
+#
+# Settings come from the environment (the Makefile exports them):
+#   PGDATA        data directory                       (required)
+#   PGPORT        Postgres port                        (5433)
+#   PG_KAFKA_PORT Kafka port                           (9092)
+#   PG_KAFKA_LOG_CACHE_SIZE pg_kafka.log_cache_size    (256MB)
+#   PGBIN         Postgres binaries                    (/usr/lib/postgresql/15/bin)
+#
+# initdb refuses to run as root, so as root every Postgres command runs as the user postgres
+# and the data directory belongs to postgres; otherwise everything runs as the current user.
+set -euo pipefail
+
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PGPORT=${PGPORT:-5433}
+PG_KAFKA_PORT=${PG_KAFKA_PORT:-9092}
+PG_KAFKA_LOG_CACHE_SIZE=${PG_KAFKA_LOG_CACHE_SIZE:-256MB}
+KAFKA_WAIT_SECS=${KAFKA_WAIT_SECS:-60}
+
+if [ "$(id -u)" = 0 ]; then
+    as_pg() { runuser -u postgres -- "$@"; }
+else
+    as_pg() { "$@"; }
+fi
+
+die() {
+    echo "cluster.sh: $*" >&2
+    exit 1
+}
+
+need_pgdata() {
+    [ -n "${PGDATA:-}" ] || die "PGDATA is not set"
+    case "$PGDATA" in /*) ;; *) PGDATA="$PWD/$PGDATA" ;; esac
+}
+
+# Create DIR owned by the Postgres user and make every parent traversable by it.
+prep_dir() {
+    local dir=$1 d
+    mkdir -p "$dir"
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres:postgres "$dir"
+        d=$(dirname "$dir")
+        while [ "$d" != "/" ]; do
+            if ! runuser -u postgres -- test -x "$d"; then chmod o+x "$d"; fi
+            d=$(dirname "$d")
+        done
+    fi
+    chmod 700 "$dir"
+}
+
+log_tail() {
+    if [ -f "$PGDATA/server.log" ]; then
+        echo "---- last lines of $PGDATA/server.log ----" >&2
+        tail -n 60 "$PGDATA/server.log" >&2
+        echo "----" >&2
+    fi
+}
+
+# Settings that may change between runs (ports) live in an include file rewritten at each start.
+write_settings() {
+    as_pg tee "$PGDATA/pg_kafka_harness.conf" >/dev/null <<EOF
+# Written by scripts/cluster.sh at every start; edit postgresql.conf for lasting changes.
+port = $PGPORT
+pg_kafka.port = $PG_KAFKA_PORT
+pg_kafka.advertised_port = $PG_KAFKA_PORT
+pg_kafka.log_cache_size = '$PG_KAFKA_LOG_CACHE_SIZE'
+EOF
+}
+
+do_init() {
+    need_pgdata
+    if [ -s "$PGDATA/PG_VERSION" ]; then
+        return 0
+    fi
+    prep_dir "$PGDATA"
+    as_pg "$PGBIN/initdb" -D "$PGDATA" -A trust -U postgres --encoding=UTF8 --locale=C >/dev/null
+    as_pg tee -a "$PGDATA/postgresql.conf" >/dev/null <<EOF
+
+# ---- pg_kafka (scripts/cluster.sh) ----
+port = $PGPORT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '/tmp'
+shared_preload_libraries = 'pg_kafka'
+pg_kafka.listen_address = '127.0.0.1'
+pg_kafka.advertised_host = '127.0.0.1'
+pg_kafka.port = $PG_KAFKA_PORT
+pg_kafka.advertised_port = $PG_KAFKA_PORT
+pg_kafka.database = 'postgres'
+pg_kafka.log_cache_size = '$PG_KAFKA_LOG_CACHE_SIZE'
+logging_collector = off
+log_line_prefix = '%m [%p] '
+include_if_exists = 'pg_kafka_harness.conf'
+EOF
+    echo "initialized $PGDATA"
+}
+
+# The postmaster is alive: the PID in postmaster.pid is a postgres process that is not a zombie
+# (pg_ctl status counts a zombie left by kill -9 as running when nothing reaps it).
+pid_alive() {
+    local pid=$1 state comm
+    [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
+    comm=$(cat "/proc/$pid/comm" 2>/dev/null || true)
+    case "$comm" in postgres* | postmaster*) ;; *) return 1 ;; esac
+    state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$pid/status" 2>/dev/null || true)
+    [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+is_running() {
+    [ -f "$PGDATA/postmaster.pid" ] && pid_alive "$(head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null)"
+}
+
+# After a kill -9 the postmaster.pid stays behind; Postgres refuses to start only if the PID in it
+# is alive, which after a reboot or PID reuse may be an unrelated process. Remove it when the PID
+# is not a live postgres process.
+clear_stale_pid() {
+    local pidfile="$PGDATA/postmaster.pid" pid
+    [ -f "$pidfile" ] || return 0
+    pid=$(head -n 1 "$pidfile" 2>/dev/null || true)
+    if pid_alive "$pid"; then return 0; fi
+    echo "removing stale $pidfile (pid ${pid:-?} is not running)"
+    rm -f "$pidfile"
+    # The Unix socket lock names the same dead PID.
+    local sock="/tmp/.s.PGSQL.$PGPORT"
+    if [ -f "$sock.lock" ] && ! pid_alive "$(head -n 1 "$sock.lock" 2>/dev/null)"; then
+        rm -f "$sock.lock" "$sock"
+    fi
+    # Children of a killed postmaster exit on their own once they notice; give them a moment so
+    # the Kafka port and shared memory are free.
+    local i
+    for i in $(seq 1 50); do
+        if ! port_open "$PG_KAFKA_PORT"; then break; fi
+        sleep 0.2
+    done
+}
+
+port_open() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+wait_kafka() {
+    local deadline=$((SECONDS + KAFKA_WAIT_SECS))
+    until port_open "$PG_KAFKA_PORT"; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            log_tail
+            die "Kafka port 127.0.0.1:$PG_KAFKA_PORT did not open within ${KAFKA_WAIT_SECS}s"
+        fi
+        if ! is_running; then
+            log_tail
+            die "Postgres stopped while waiting for the Kafka port"
+        fi
+        sleep 0.2
+    done
+}
+
+create_extension() {
+    psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
+        -c 'CREATE EXTENSION IF NOT EXISTS pg_kafka' >/dev/null || {
+        log_tail
+        die "CREATE EXTENSION pg_kafka failed"
+    }
+}
+
+do_start() {
+    need_pgdata
+    do_init
+    if ! is_running; then
+        clear_stale_pid
+        write_settings
+        as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 start >/dev/null || {
+            log_tail
+            die "Postgres did not start"
+        }
+    fi
+    create_extension
+    wait_kafka
+    echo "pg_kafka up: Kafka 127.0.0.1:$PG_KAFKA_PORT, Postgres 127.0.0.1:$PGPORT (data $PGDATA)"
+}
+
+do_stop() {
+    need_pgdata
+    if [ -s "$PGDATA/PG_VERSION" ] && is_running; then
+        as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w -t 60 stop >/dev/null
+        echo "stopped $PGDATA"
+    fi
+}
+
+do_restart() {
+    need_pgdata
+    if is_running; then
+        write_settings
+        as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -m fast -w -t 60 restart >/dev/null || {
+            log_tail
+            die "Postgres did not restart"
+        }
+        wait_kafka
+        echo "restarted $PGDATA"
+    else
+        do_start
+    fi
+}
+
+# Foreground: start, follow the log, stop on Ctrl-C / TERM / exit.
+do_run() {
+    need_pgdata
+    do_start
+    trap 'trap - INT TERM EXIT; do_stop' INT TERM EXIT
+    echo "following $PGDATA/server.log; Ctrl-C stops the broker"
+    tail -n 0 -F "$PGDATA/server.log" &
+    wait $! || true
+}
+
+# Fail when the server log shows a crashed child or a PANIC.
+check_log() {
+    need_pgdata
+    local log="$PGDATA/server.log"
+    [ -f "$log" ] || die "no server log at $log"
+    if grep -nE 'terminated by signal|was terminated|PANIC' "$log"; then
+        log_tail
+        die "server log $log shows a crashed process or PANIC"
+    fi
+    echo "server log clean: $log"
+}
+
+cmd=${1:-}
+case "$cmd" in
+init) do_init ;;
+start) do_start ;;
+stop) do_stop ;;
+restart) do_restart ;;
+status) need_pgdata && is_running && echo running || { echo stopped; exit 3; } ;;
+run) do_run ;;
+wait-kafka) wait_kafka ;;
+check-log) check_log ;;
+prep-dir) prep_dir "${2:?prep-dir needs a directory}" ;;
+*) die "usage: $0 init|start|stop|restart|status|run|wait-kafka|check-log|prep-dir DIR" ;;
+esac
