@@ -2,5 +2,8 @@
 //! and the bridge to the writer.
 
 mod bridge;
+mod connection;
+mod server;
 
 pub use bridge::{bridge, Bridge, Inbox, WriterGone, QUEUE_CAPACITY};
+pub use server::{start, Server};

@@ -1,0 +1,133 @@
+//! The tokio runtime thread and the listener.
+//!
+//! The runtime runs on threads that block every signal: Postgres' signal handlers must only ever
+//! run on the worker's main thread. The listener opens only after recovery has rebuilt memory.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::connection;
+use crate::broker::Ctx;
+
+/// A running network side: dropping or calling `shutdown` stops the listener and connections.
+pub struct Server {
+    stop: watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    pub local_addr: SocketAddr,
+}
+
+impl Server {
+    /// Stop accepting, close connections, and join the runtime thread.
+    pub fn shutdown(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+/// Start the runtime on its own thread (signals blocked) and bind the listener.
+pub fn start(ctx: Arc<Ctx>, worker_threads: usize) -> std::io::Result<Server> {
+    let addr = format!("{}:{}", ctx.config.listen_address, ctx.config.port);
+    let (stop, stop_rx) = watch::channel(false);
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<SocketAddr>>();
+    let thread = with_signals_blocked(|| {
+        std::thread::Builder::new()
+            .name("pg_kafka-net".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(worker_threads.max(1))
+                    .thread_name("pg_kafka-io")
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    let listener = match TcpListener::bind(&addr).await {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(listener.local_addr());
+                    accept_loop(listener, ctx, stop_rx).await;
+                });
+                rt.shutdown_timeout(std::time::Duration::from_secs(1));
+            })
+    })?;
+    let local_addr = ready_rx
+        .recv()
+        .map_err(|_| std::io::Error::other("network thread exited before binding"))??;
+    Ok(Server {
+        stop,
+        thread: Some(thread),
+        local_addr,
+    })
+}
+
+async fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
+    let open = Arc::new(AtomicUsize::new(0));
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = stop.changed() => return,
+        };
+        let (socket, peer) = match accepted {
+            Ok(x) => x,
+            Err(e) => {
+                // Out of descriptors and the like: back off briefly instead of spinning.
+                eprintln!("pg_kafka: accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        if open.load(Ordering::Relaxed) >= ctx.config.max_connections {
+            drop(socket);
+            continue;
+        }
+        let _ = socket.set_nodelay(true);
+        open.fetch_add(1, Ordering::Relaxed);
+        let ctx = ctx.clone();
+        let open = open.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            connection::serve(socket, peer, ctx, stop).await;
+            open.fetch_sub(1, Ordering::Relaxed);
+        });
+    }
+}
+
+/// Run `f` with every signal blocked in the calling thread, so that threads it spawns inherit a
+/// full mask; the old mask is restored afterwards.
+fn with_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: plain libc calls on a local, zero-initialised sigset_t.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut old);
+        let out = f();
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        out
+    }
+}

@@ -1,0 +1,1 @@
+DELETE FROM kafka.batches WHERE topic_id = ANY($1::uuid[])

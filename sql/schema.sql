@@ -1,0 +1,45 @@
+-- pg_kafka schema: the durable source of truth. The worker's memory is rebuilt from these tables.
+
+CREATE TABLE kafka.topics (
+    topic_id   uuid PRIMARY KEY,
+    name       text NOT NULL UNIQUE,
+    partitions integer NOT NULL CHECK (partitions > 0),
+    configs    jsonb NOT NULL DEFAULT '{}',
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE kafka.topics IS 'Kafka topics served by pg_kafka.';
+
+CREATE TABLE kafka.partitions (
+    topic_id         uuid NOT NULL REFERENCES kafka.topics ON DELETE CASCADE,
+    partition        integer NOT NULL CHECK (partition >= 0),
+    next_offset      bigint NOT NULL DEFAULT 0,
+    log_start_offset bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (topic_id, partition)
+);
+COMMENT ON TABLE kafka.partitions IS
+    'One row per partition: the next offset to assign (the high watermark) and the log start.';
+
+-- One row per produced RecordBatch, stored verbatim with its base offset stamped in.
+-- No foreign key: the single writer guarantees the partition exists, and a per-row check
+-- would cost an index probe per batch on the hot path.
+CREATE TABLE kafka.batches (
+    topic_id       uuid NOT NULL,
+    partition      integer NOT NULL,
+    base_offset    bigint NOT NULL,
+    last_offset    bigint NOT NULL,
+    base_timestamp bigint NOT NULL,
+    max_timestamp  bigint NOT NULL,
+    record_count   integer NOT NULL,
+    attributes     smallint NOT NULL,
+    producer_id    bigint NOT NULL,
+    producer_epoch smallint NOT NULL,
+    base_sequence  integer NOT NULL,
+    batch          bytea NOT NULL,
+    PRIMARY KEY (topic_id, partition, base_offset)
+);
+-- Batches are often compressed by the client already: store them out of line without pglz.
+ALTER TABLE kafka.batches ALTER COLUMN batch SET STORAGE EXTERNAL;
+COMMENT ON TABLE kafka.batches IS
+    'Record batches as produced (Kafka RecordBatch v2 bytes, compression kept); decode with kafka.decode_batch().';
+
+CREATE TYPE kafka.record_header AS (key text, value bytea);

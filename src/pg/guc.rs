@@ -1,0 +1,136 @@
+//! pg_kafka's settings (GUCs) and their translation into the engine's `BrokerConfig`.
+//!
+//! All are read once when the worker starts (context postmaster: change them and restart).
+
+use std::ffi::{CStr, CString};
+
+use pg_kafka_core::config::BrokerConfig;
+use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
+
+pub static LISTEN_ADDRESS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"127.0.0.1"));
+pub static PORT: GucSetting<i32> = GucSetting::<i32>::new(9092);
+pub static ADVERTISED_HOST: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+pub static ADVERTISED_PORT: GucSetting<i32> = GucSetting::<i32>::new(0);
+pub static DATABASE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"postgres"));
+pub static MAX_REQUEST_SIZE: GucSetting<i32> = GucSetting::<i32>::new(100 * 1024 * 1024);
+pub static MAX_CONNECTIONS: GucSetting<i32> = GucSetting::<i32>::new(1000);
+pub static LOG_CACHE_SIZE_KB: GucSetting<i32> = GucSetting::<i32>::new(256 * 1024);
+pub static DEFAULT_PARTITIONS: GucSetting<i32> = GucSetting::<i32>::new(1);
+pub static AUTO_CREATE_TOPICS: GucSetting<bool> = GucSetting::<bool>::new(true);
+
+fn string(name: &'static CStr, short: &'static CStr, setting: &'static GucSetting<Option<CString>>) {
+    GucRegistry::define_string_guc(name, short, c"", setting, GucContext::Postmaster, GucFlags::default());
+}
+
+fn int(
+    name: &'static CStr,
+    short: &'static CStr,
+    setting: &'static GucSetting<i32>,
+    min: i32,
+    max: i32,
+    flags: GucFlags,
+) {
+    GucRegistry::define_int_guc(name, short, c"", setting, min, max, GucContext::Postmaster, flags);
+}
+
+pub fn define() {
+    string(
+        c"pg_kafka.listen_address",
+        c"Address the Kafka listener binds to (no authentication yet: keep it local).",
+        &LISTEN_ADDRESS,
+    );
+    int(c"pg_kafka.port", c"Port of the Kafka listener.", &PORT, 1, 65535, GucFlags::default());
+    string(
+        c"pg_kafka.advertised_host",
+        c"Host returned to clients in Metadata (default: listen_address).",
+        &ADVERTISED_HOST,
+    );
+    int(
+        c"pg_kafka.advertised_port",
+        c"Port returned to clients in Metadata (0: the listener's port).",
+        &ADVERTISED_PORT,
+        0,
+        65535,
+        GucFlags::default(),
+    );
+    string(c"pg_kafka.database", c"Database holding the kafka schema.", &DATABASE);
+    int(
+        c"pg_kafka.max_request_size",
+        c"Largest Kafka request accepted.",
+        &MAX_REQUEST_SIZE,
+        1024,
+        i32::MAX,
+        GucFlags::UNIT_BYTE,
+    );
+    int(
+        c"pg_kafka.max_connections",
+        c"Most Kafka client connections at once.",
+        &MAX_CONNECTIONS,
+        1,
+        100_000,
+        GucFlags::default(),
+    );
+    int(
+        c"pg_kafka.log_cache_size",
+        c"Memory for recent record batches, across all partitions.",
+        &LOG_CACHE_SIZE_KB,
+        1024,
+        i32::MAX,
+        GucFlags::UNIT_KB,
+    );
+    int(
+        c"pg_kafka.default_partitions",
+        c"Partitions of an auto-created topic.",
+        &DEFAULT_PARTITIONS,
+        1,
+        10_000,
+        GucFlags::default(),
+    );
+    GucRegistry::define_bool_guc(
+        c"pg_kafka.auto_create_topics",
+        c"Create unknown topics on Metadata and Produce.",
+        c"",
+        &AUTO_CREATE_TOPICS,
+        GucContext::Postmaster,
+        GucFlags::default(),
+    );
+}
+
+fn text(setting: &GucSetting<Option<CString>>) -> Option<String> {
+    setting
+        .get()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+}
+
+pub fn database() -> String {
+    text(&DATABASE).unwrap_or_else(|| "postgres".into())
+}
+
+/// The engine's view of the settings.
+pub fn broker_config() -> BrokerConfig {
+    let listen_address = text(&LISTEN_ADDRESS).unwrap_or_else(|| "127.0.0.1".into());
+    let port = PORT.get() as u16;
+    let advertised_host = text(&ADVERTISED_HOST).unwrap_or_else(|| match listen_address.as_str() {
+        // A wildcard cannot be dialled; "localhost" may resolve to ::1. Advertise loopback.
+        "0.0.0.0" | "::" | "*" | "localhost" => "127.0.0.1".into(),
+        other => other.into(),
+    });
+    let advertised_port = match ADVERTISED_PORT.get() {
+        0 => port,
+        p => p as u16,
+    };
+    BrokerConfig {
+        listen_address,
+        port,
+        advertised_host,
+        advertised_port,
+        node_id: 0,
+        cluster_id: "pg_kafka".into(),
+        max_request_size: MAX_REQUEST_SIZE.get() as usize,
+        max_connections: MAX_CONNECTIONS.get() as usize,
+        log_cache_size: LOG_CACHE_SIZE_KB.get() as usize * 1024,
+        default_partitions: DEFAULT_PARTITIONS.get(),
+        auto_create_topics: AUTO_CREATE_TOPICS.get(),
+    }
+}

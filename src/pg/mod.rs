@@ -1,0 +1,27 @@
+//! The pgrx boundary: everything that calls Postgres. The GUCs, the background worker and its
+//! main loop, the SPI-backed store, transactions that survive Postgres ERRORs, and the SQL
+//! functions that decode stored batches. Nothing outside this module imports pgrx.
+
+mod guc;
+mod sql;
+pub(crate) mod store;
+mod txn;
+mod worker;
+
+#[cfg(any(test, feature = "pg_test"))]
+mod tests;
+
+use pgrx::pg_sys;
+
+/// Called from `_PG_init`. GUCs of context postmaster and the static worker can only be
+/// registered while shared_preload_libraries is being processed; loaded any other way (for
+/// example by `CREATE EXTENSION` in a backend) the SQL functions still work but no broker runs.
+pub fn init() {
+    // SAFETY: a plain read of a Postgres global on the main thread.
+    let preloading = unsafe { pg_sys::process_shared_preload_libraries_in_progress };
+    if !preloading {
+        return;
+    }
+    guc::define();
+    worker::register();
+}

@@ -1,0 +1,121 @@
+//! `cargo pgrx test` cases: the SPI store's statements against the real schema, and privileges.
+
+#[pgrx::pg_schema]
+mod pg_tests {
+    use std::collections::BTreeMap;
+
+    use bytes::Bytes;
+    use pg_kafka_core::log::Batch;
+    use pg_kafka_core::store::{PartitionRow, TopicRow, WriteSet};
+    use pgrx::prelude::*;
+
+    fn batch(base: i64, count: i32, fill: u8) -> Batch {
+        Batch {
+            base_offset: base,
+            last_offset: base + i64::from(count) - 1,
+            base_timestamp: 1_700_000_000_000,
+            max_timestamp: 1_700_000_000_000 + i64::from(count),
+            record_count: count,
+            attributes: 0,
+            producer_id: -1,
+            producer_epoch: -1,
+            base_sequence: -1,
+            bytes: Bytes::from(vec![fill; 80]),
+        }
+    }
+
+    #[pg_test]
+    fn write_set_lands_in_the_tables_in_one_statement_per_kind() {
+        let id = uuid::Uuid::new_v4();
+        let mut ws = WriteSet::default();
+        ws.create_topics.push(TopicRow {
+            id,
+            name: "orders".into(),
+            partitions: 3,
+            configs: BTreeMap::from([("retention.ms".to_string(), "1000".to_string())]),
+        });
+        Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).unwrap();
+
+        let mut ws = WriteSet::default();
+        ws.appends.push((id, 1, batch(0, 2, 7)));
+        ws.appends.push((id, 1, batch(2, 3, 8)));
+        ws.heads.push(PartitionRow {
+            topic_id: id,
+            partition: 1,
+            next_offset: 5,
+            log_start_offset: 0,
+        });
+        Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).unwrap();
+
+        let partitions = Spi::get_one::<i64>("SELECT count(*) FROM kafka.partitions").unwrap();
+        assert_eq!(partitions, Some(3));
+        let next = Spi::get_one::<i64>(
+            "SELECT next_offset FROM kafka.partitions WHERE partition = 1",
+        )
+        .unwrap();
+        assert_eq!(next, Some(5));
+        let offsets = Spi::get_one::<String>(
+            "SELECT string_agg(base_offset || '-' || last_offset, ',' ORDER BY base_offset) FROM kafka.batches",
+        )
+        .unwrap();
+        assert_eq!(offsets.as_deref(), Some("0-1,2-4"));
+        let stored = Spi::get_one::<Vec<u8>>("SELECT batch FROM kafka.batches WHERE base_offset = 2")
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored, vec![8u8; 80]);
+        let config = Spi::get_one::<String>("SELECT configs->>'retention.ms' FROM kafka.topics")
+            .unwrap();
+        assert_eq!(config.as_deref(), Some("1000"));
+
+        let mut ws = WriteSet::default();
+        ws.delete_topics.push(id);
+        Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).unwrap();
+        let left = Spi::get_one::<i64>(
+            "SELECT (SELECT count(*) FROM kafka.batches) + (SELECT count(*) FROM kafka.partitions)",
+        )
+        .unwrap();
+        assert_eq!(left, Some(0));
+    }
+
+    #[pg_test]
+    fn a_duplicate_offset_is_refused_by_the_primary_key() {
+        let id = uuid::Uuid::new_v4();
+        let mut ws = WriteSet::default();
+        ws.create_topics.push(TopicRow {
+            id,
+            name: "dup".into(),
+            partitions: 1,
+            configs: BTreeMap::new(),
+        });
+        ws.appends.push((id, 0, batch(0, 1, 1)));
+        Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).unwrap();
+        let again = PgTryBuilder::new(|| {
+            let mut ws = WriteSet::default();
+            ws.appends.push((id, 0, batch(0, 1, 2)));
+            Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).is_ok()
+        })
+        .catch_others(|_| false)
+        .execute();
+        assert!(!again, "an offset can never be stored twice");
+    }
+
+    #[pg_test]
+    fn nothing_is_granted_to_public() {
+        Spi::run("CREATE ROLE pg_kafka_probe").unwrap();
+        let table = Spi::get_one::<bool>(
+            "SELECT has_table_privilege('pg_kafka_probe', 'kafka.batches', 'SELECT')",
+        )
+        .unwrap();
+        assert_eq!(table, Some(false));
+        let function = Spi::get_one::<bool>(
+            "SELECT has_function_privilege('pg_kafka_probe', 'kafka.read_records(text, integer, bigint, bigint)', 'EXECUTE')",
+        )
+        .unwrap();
+        assert_eq!(function, Some(false));
+        let schema = Spi::get_one::<bool>(
+            "SELECT has_schema_privilege('pg_kafka_probe', 'kafka', 'USAGE')",
+        )
+        .unwrap();
+        assert_eq!(schema, Some(false));
+    }
+}

@@ -1,0 +1,149 @@
+//! The background worker: registration, startup, and the main loop that runs the writer.
+//!
+//! Startup: connect to `pg_kafka.database`, wait (not exit) until the extension exists, rebuild
+//! memory from the tables, then open the listener. Main loop: sleep in WaitLatchOrSocket on the
+//! latch and the bridge's wake socket; on wake drain every queued command and hand them to the
+//! writer (group commit). SIGTERM stops cleanly; postmaster death exits. A panic here exits with
+//! code 1 and the postmaster restarts the worker after `RESTART_DELAY`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pg_kafka_core::broker::Ctx;
+use pg_kafka_core::log::Registry;
+use pg_kafka_core::writer::Writer;
+use pg_kafka_core::{net, recovery};
+use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, SignalWakeFlags};
+use pgrx::prelude::*;
+
+use super::store::SpiStore;
+use super::{guc, txn};
+
+const RESTART_DELAY: Duration = Duration::from_secs(5);
+/// Commands handed to the writer per group commit at most.
+const MAX_COMMANDS_PER_COMMIT: usize = 4096;
+/// Tokio worker threads for the network.
+const NET_THREADS: usize = 2;
+
+pub fn register() {
+    BackgroundWorkerBuilder::new("pg_kafka broker")
+        .set_type("pg_kafka")
+        .set_library("pg_kafka")
+        .set_function("pg_kafka_worker_main")
+        .enable_spi_access()
+        .set_restart_time(Some(RESTART_DELAY))
+        .load();
+}
+
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
+    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
+    let database = guc::database();
+    BackgroundWorker::connect_worker_to_spi(Some(&database), None);
+
+    if !wait_for_extension(&database) {
+        return;
+    }
+    let config = guc::broker_config();
+    let registry = Arc::new(Registry::new(config.log_cache_size));
+    let mut store = SpiStore;
+    let started = std::time::Instant::now();
+    let recovered = match recovery::rebuild(&mut store, &registry) {
+        Ok(r) => r,
+        Err(e) => panic!("pg_kafka: recovery failed: {e}"),
+    };
+    log!(
+        "pg_kafka: recovered {} topics, {} partitions, {} cached bytes in {} ms",
+        recovered.topics,
+        recovered.partitions,
+        recovered.cached_bytes,
+        started.elapsed().as_millis()
+    );
+
+    let (bridge, mut inbox) = match net::bridge() {
+        Ok(b) => b,
+        Err(e) => panic!("pg_kafka: cannot create the wake socket: {e}"),
+    };
+    let ctx = Arc::new(Ctx {
+        config: config.clone(),
+        registry: registry.clone(),
+        bridge,
+    });
+    let server = match net::start(ctx, NET_THREADS) {
+        Ok(s) => s,
+        Err(e) => panic!(
+            "pg_kafka: cannot listen on {}:{}: {e}",
+            config.listen_address, config.port
+        ),
+    };
+    log!(
+        "pg_kafka: listening on {} (advertised {}:{})",
+        server.local_addr,
+        config.advertised_host,
+        config.advertised_port
+    );
+
+    let mut writer = Writer::new(registry);
+    let wake_fd = inbox.wake_fd();
+    loop {
+        wait(Some(wake_fd), Duration::from_secs(1));
+        if BackgroundWorker::sigterm_received() {
+            break;
+        }
+        if BackgroundWorker::sighup_received() {
+            // SAFETY: main thread; reloads postgresql.conf as every backend does on SIGHUP.
+            unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
+        }
+        loop {
+            let commands = inbox.drain(MAX_COMMANDS_PER_COMMIT);
+            if commands.is_empty() {
+                break;
+            }
+            writer.process(&mut store, commands);
+        }
+    }
+    log!("pg_kafka: shutting down");
+    server.shutdown();
+}
+
+/// Sleep until the latch is set, `fd` is readable, or the timeout passes; exit if the
+/// postmaster died.
+fn wait(fd: Option<i32>, timeout: Duration) {
+    let mut events = pg_sys::WL_LATCH_SET | pg_sys::WL_TIMEOUT | pg_sys::WL_EXIT_ON_PM_DEATH;
+    if fd.is_some() {
+        events |= pg_sys::WL_SOCKET_READABLE;
+    }
+    // SAFETY: main thread; MyLatch is this process's latch; fd stays open while we wait.
+    unsafe {
+        pg_sys::WaitLatchOrSocket(
+            pg_sys::MyLatch,
+            events as i32,
+            fd.unwrap_or(-1),
+            timeout.as_millis() as _,
+            pg_sys::PG_WAIT_EXTENSION,
+        );
+        pg_sys::ResetLatch(pg_sys::MyLatch);
+    }
+}
+
+/// Wait until `CREATE EXTENSION pg_kafka` has run. Returns false on SIGTERM.
+fn wait_for_extension(database: &str) -> bool {
+    let mut logged = false;
+    loop {
+        let exists = txn::run(|| {
+            Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_kafka')")
+        });
+        if let Ok(Ok(Some(true))) = exists {
+            return true;
+        }
+        if !logged {
+            log!("pg_kafka: waiting for CREATE EXTENSION pg_kafka in database {database:?}");
+            logged = true;
+        }
+        wait(None, Duration::from_secs(1));
+        if BackgroundWorker::sigterm_received() {
+            return false;
+        }
+    }
+}
