@@ -161,3 +161,7 @@ impl Walker<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "guard_tests.rs"]
+mod tests;

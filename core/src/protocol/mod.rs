@@ -13,6 +13,8 @@ pub mod batch;
 pub mod compression;
 pub mod frame;
 pub mod guard;
+#[cfg(test)]
+mod samples;
 pub mod schema;
 pub mod versions;
 
