@@ -1,0 +1,117 @@
+//! THE version table: which APIs and versions the broker advertises in ApiVersions and which it
+//! actually decodes, each row tied to the schema the guard walks.
+//!
+//! Owns: advertised and served version ranges. Must not touch: decoding or handlers.
+//! Invariants: `min_served >= min_advertised` and every served version has a schema; a version
+//! advertised but not served (Produce v0-2, which `kafka_protocol` cannot decode) is answered by
+//! the handler with UNSUPPORTED_VERSION. docs/protocol-coverage.md is rendered from this table
+//! and a test keeps the two equal.
+
+use kafka_protocol::messages::ApiKey;
+
+use super::schema::{self, ApiSchema};
+
+/// One API: advertised range, lowest version we decode, and its request schema.
+#[derive(Debug)]
+pub struct ApiRow {
+    pub key: ApiKey,
+    pub min_advertised: i16,
+    pub max_advertised: i16,
+    pub min_served: i16,
+    pub schema: &'static ApiSchema,
+}
+
+const fn row(
+    key: ApiKey,
+    min_advertised: i16,
+    max_advertised: i16,
+    min_served: i16,
+    schema: &'static ApiSchema,
+) -> ApiRow {
+    ApiRow {
+        key,
+        min_advertised,
+        max_advertised,
+        min_served,
+        schema,
+    }
+}
+
+/// Ordered by API key so ApiVersions and the coverage page list them the same way.
+pub static TABLE: &[ApiRow] = &[
+    row(ApiKey::Produce, 0, 11, 3, &schema::PRODUCE),
+    row(ApiKey::Fetch, 4, 16, 4, &schema::FETCH),
+    row(ApiKey::ListOffsets, 1, 8, 1, &schema::LIST_OFFSETS),
+    row(ApiKey::Metadata, 0, 12, 0, &schema::METADATA),
+    row(ApiKey::ApiVersions, 0, 4, 0, &schema::API_VERSIONS),
+    row(ApiKey::CreateTopics, 2, 7, 2, &schema::CREATE_TOPICS),
+    row(ApiKey::DeleteTopics, 1, 6, 1, &schema::DELETE_TOPICS),
+    row(ApiKey::CreatePartitions, 0, 3, 0, &schema::CREATE_PARTITIONS),
+];
+
+/// The row for an API key, if we speak that API at all.
+pub fn lookup(api_key: i16) -> Option<&'static ApiRow> {
+    TABLE.iter().find(|r| r.key as i16 == api_key)
+}
+
+/// Whether we decode and serve `version` of `api_key`.
+pub fn supported(api_key: i16, version: i16) -> bool {
+    lookup(api_key).is_some_and(|r| (r.min_served..=r.max_advertised).contains(&version))
+}
+
+/// `(api_key, min_version, max_version)` for every advertised API, for the ApiVersions response.
+pub fn api_versions_entries() -> Vec<(i16, i16, i16)> {
+    TABLE
+        .iter()
+        .map(|r| (r.key as i16, r.min_advertised, r.max_advertised))
+        .collect()
+}
+
+/// The coverage table that docs/protocol-coverage.md holds below its generated-marker line.
+pub fn coverage_markdown() -> String {
+    let mut out = String::from(
+        "| API | Key | Advertised versions | Decoded versions |\n|---|---|---|---|\n",
+    );
+    for r in TABLE {
+        out.push_str(&format!(
+            "| {:?} | {} | {}-{} | {}-{} |\n",
+            r.key, r.key as i16, r.min_advertised, r.max_advertised, r.min_served, r.max_advertised
+        ));
+    }
+    out
+}
+
+/// The line in docs/protocol-coverage.md after which the generated table starts.
+pub const COVERAGE_MARKER: &str = "<!-- generated from core/src/protocol/versions.rs -->\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_doc_matches_version_table() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map(|p| p.join("docs/protocol-coverage.md"));
+        let doc = root
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default();
+        let generated = doc.split_once(COVERAGE_MARKER).map(|(_, g)| g);
+        assert_eq!(
+            generated,
+            Some(coverage_markdown().as_str()),
+            "regenerate docs/protocol-coverage.md from versions::coverage_markdown()"
+        );
+    }
+
+    #[test]
+    fn served_versions_are_within_advertised_and_decodable() {
+        for r in TABLE {
+            assert!(r.min_advertised <= r.min_served && r.min_served <= r.max_advertised);
+            let range = r.key.valid_versions();
+            assert!(range.min <= r.min_served && r.max_advertised <= range.max, "{:?}", r.key);
+        }
+        assert!(supported(0, 3) && !supported(0, 2) && !supported(0, 12));
+        assert!(!supported(9999, 0));
+    }
+}
