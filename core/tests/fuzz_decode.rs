@@ -148,7 +148,11 @@ fn check_batches(records: &[u8]) {
             assert_eq!(decoded.len() as i64, counted);
         }
     });
-    assert!(largest <= limit, "batch of {} bytes allocated {largest}", records.len());
+    assert!(
+        largest <= limit,
+        "batch of {} bytes allocated {largest}",
+        records.len()
+    );
 }
 
 #[test]
@@ -162,7 +166,9 @@ fn mutated_frames_and_batches_never_panic_or_overallocate() {
         .flat_map(|r| (r.min_served..=r.max_advertised).map(move |v| (r.key, v)))
         .map(|(key, v)| samples::frame(key, v, 7, &samples::request(key, v)))
         .collect();
-    let batches: Vec<Vec<u8>> = (0..=4).map(|codec| samples::sample_batch(0, codec)).collect();
+    let batches: Vec<Vec<u8>> = (0..=4)
+        .map(|codec| samples::sample_batch(0, codec))
+        .collect();
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
     let mut decoded_ok = 0usize;
     let mut batches_ok = 0usize;
@@ -180,7 +186,11 @@ fn mutated_frames_and_batches_never_panic_or_overallocate() {
                 }
             }
         });
-        assert!(largest <= limit, "frame of {} bytes allocated {largest}", frame.len());
+        assert!(
+            largest <= limit,
+            "frame of {} bytes allocated {largest}",
+            frame.len()
+        );
         for records in produced {
             check_batches(&records);
         }
@@ -199,7 +209,10 @@ fn mutated_frames_and_batches_never_panic_or_overallocate() {
     }
     // The mutations must leave some inputs valid, or the fuzz only exercises the first check.
     if iterations >= 1000 {
-        assert!(decoded_ok > 0 && batches_ok > 0, "{decoded_ok} {batches_ok}");
+        assert!(
+            decoded_ok > 0 && batches_ok > 0,
+            "{decoded_ok} {batches_ok}"
+        );
     }
     eprintln!("{iterations} iterations: {decoded_ok} frames decoded, {batches_ok} batches valid");
 }

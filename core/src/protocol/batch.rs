@@ -144,7 +144,9 @@ fn for_each_batch(
             .ok_or_else(|| corrupt("batch length beyond the bytes present"))?;
         let magic = batch.get(16).copied().unwrap_or_default();
         if magic != 2 {
-            return Err(corrupt(format!("magic {magic}, only v2 batches are accepted")));
+            return Err(corrupt(format!(
+                "magic {magic}, only v2 batches are accepted"
+            )));
         }
         let crc = u32::from_be_bytes(be::<4>(batch, 17)?);
         let covered = batch.get(CRC_START..).unwrap_or_default();
@@ -229,12 +231,13 @@ fn visit_records(
     let plain = if info.compression == Compression::None {
         section
     } else {
-        owned = compression::decompress(info.compression, section, max_decompressed).map_err(
-            |e| match e {
-                Codec::Corrupt(m) => corrupt(format!("{:?}: {m}", info.compression)),
-                Codec::Bomb => BatchError::TooLarge(max_decompressed),
-            },
-        )?;
+        owned =
+            compression::decompress(info.compression, section, max_decompressed).map_err(|e| {
+                match e {
+                    Codec::Corrupt(m) => corrupt(format!("{:?}: {m}", info.compression)),
+                    Codec::Bomb => BatchError::TooLarge(max_decompressed),
+                }
+            })?;
         owned.as_slice()
     };
     let count = usize::try_from(info.records_count).unwrap_or(usize::MAX);
@@ -253,7 +256,9 @@ fn visit_records(
         let ts_delta = rec.varlong()?;
         let offset_delta = rec.varint()?;
         if usize::try_from(offset_delta).ok() != Some(index) {
-            return Err(invalid(format!("offset delta {offset_delta} at index {index}")));
+            return Err(invalid(format!(
+                "offset delta {offset_delta} at index {index}"
+            )));
         }
         let key = rec.nullable()?;
         let value = rec.nullable()?;
@@ -286,9 +291,7 @@ fn visit_records(
 }
 
 fn header_pair<'a>(r: &mut Reader<'a>) -> Result<(&'a [u8], Option<&'a [u8]>), BatchError> {
-    let key = r
-        .nullable()?
-        .ok_or_else(|| invalid("null header key"))?;
+    let key = r.nullable()?.ok_or_else(|| invalid("null header key"))?;
     if std::str::from_utf8(key).is_err() {
         return Err(invalid("header key is not UTF-8"));
     }

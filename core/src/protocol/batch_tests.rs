@@ -28,9 +28,15 @@ fn valid_batches_with_every_codec_validate_and_decode() {
         let info = &infos[0];
         assert_eq!(info.byte_len, batch.len());
         assert_eq!((info.records_count, info.last_offset_delta), (3, 2));
-        assert_eq!(info.compression, Compression::from_attributes(codec.into()).unwrap());
+        assert_eq!(
+            info.compression,
+            Compression::from_attributes(codec.into()).unwrap()
+        );
         assert!(!info.is_transactional && !info.is_control);
-        assert_eq!(decode_records(&batch, MIB).unwrap(), expected_records(100, 1_700_000_000_000));
+        assert_eq!(
+            decode_records(&batch, MIB).unwrap(),
+            expected_records(100, 1_700_000_000_000)
+        );
     }
 }
 
@@ -39,7 +45,10 @@ fn xerial_framed_snappy_is_accepted() {
     let records = samples::sample_records();
     let section = samples::xerial(&samples::records_section(&records), 100);
     let batch = samples::batch_from_section(0, 10, 20, 2, 3, &section);
-    assert_eq!(decode_records(&batch, MIB).unwrap(), expected_records(0, 10));
+    assert_eq!(
+        decode_records(&batch, MIB).unwrap(),
+        expected_records(0, 10)
+    );
 }
 
 #[test]
@@ -50,7 +59,10 @@ fn concatenated_batches_are_a_sequence() {
     assert_eq!(infos.len(), 2);
     assert_eq!(infos[0].byte_len + infos[1].byte_len, data.len());
     let records = decode_records(&data, MIB).unwrap();
-    assert_eq!(records.iter().map(|r| r.offset).collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5]);
+    assert_eq!(
+        records.iter().map(|r| r.offset).collect::<Vec<_>>(),
+        [0, 1, 2, 3, 4, 5]
+    );
 }
 
 #[test]
@@ -72,7 +84,10 @@ fn headers_keep_order_duplicates_and_nulls() {
     let out = decode_records(&batch, MIB).unwrap();
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].headers, headers);
-    assert_eq!((out[0].offset, out[0].timestamp, out[0].key.clone()), (9, 995, None));
+    assert_eq!(
+        (out[0].offset, out[0].timestamp, out[0].key.clone()),
+        (9, 995, None)
+    );
 }
 
 #[test]
@@ -88,7 +103,10 @@ fn stamping_the_base_offset_keeps_the_crc_valid() {
     let mut batch = samples::sample_batch(0, 3);
     stamp_base_offset(&mut batch, 1 << 40);
     assert!(validate_batches(&batch, MIB).is_ok());
-    assert_eq!(decode_records(&batch, MIB).unwrap()[2].offset, (1 << 40) + 2);
+    assert_eq!(
+        decode_records(&batch, MIB).unwrap()[2].offset,
+        (1 << 40) + 2
+    );
     stamp_base_offset(&mut [0u8; 3], 5); // too short: no-op, no panic
 }
 
@@ -99,12 +117,18 @@ fn crc_mismatch_and_bad_magic_are_corrupt() {
     batch[last] ^= 1;
     let err = validate_batches(&batch, MIB).unwrap_err();
     assert!(matches!(err, BatchError::Corrupt(_)));
-    assert_eq!(err.code(), kafka_protocol::ResponseError::CorruptMessage.code());
+    assert_eq!(
+        err.code(),
+        kafka_protocol::ResponseError::CorruptMessage.code()
+    );
 
     let mut batch = samples::sample_batch(0, 0);
     batch[16] = 1;
     samples::fix_crc(&mut batch);
-    assert!(matches!(validate_batches(&batch, MIB), Err(BatchError::Corrupt(_))));
+    assert!(matches!(
+        validate_batches(&batch, MIB),
+        Err(BatchError::Corrupt(_))
+    ));
 }
 
 #[test]
@@ -116,7 +140,10 @@ fn lengths_inconsistent_with_the_bytes_are_corrupt() {
     for len in [-1i32, 0, 48, i32::MAX] {
         let mut b = batch.clone();
         b[8..12].copy_from_slice(&len.to_be_bytes());
-        assert!(matches!(validate_batches(&b, MIB), Err(BatchError::Corrupt(_))), "{len}");
+        assert!(
+            matches!(validate_batches(&b, MIB), Err(BatchError::Corrupt(_))),
+            "{len}"
+        );
     }
     let mut trailing = batch.clone();
     trailing.extend_from_slice(&[0; 5]);
@@ -131,7 +158,10 @@ fn huge_record_count_in_a_tiny_batch_is_refused() {
     // Also with a consistent last_offset_delta, so only the byte bound can refuse it.
     batch[23..27].copy_from_slice(&(i32::MAX - 1).to_be_bytes());
     samples::fix_crc(&mut batch);
-    assert!(matches!(validate_batches(&batch, MIB), Err(BatchError::Corrupt(_))));
+    assert!(matches!(
+        validate_batches(&batch, MIB),
+        Err(BatchError::Corrupt(_))
+    ));
     assert!(decode_records(&batch, MIB).is_err());
 }
 
@@ -145,12 +175,18 @@ fn record_structure_errors_are_invalid_record() {
     // Zero records.
     let b = samples::batch_from_section(0, 0, 0, 0, 0, &[]);
     let err = validate_batches(&b, MIB).unwrap_err();
-    assert_eq!(err.code(), kafka_protocol::ResponseError::InvalidRecord.code());
+    assert_eq!(
+        err.code(),
+        kafka_protocol::ResponseError::InvalidRecord.code()
+    );
     // Offset deltas out of order: swap the first two records.
     let mut swapped = samples::records_section(&records[1..2]);
     swapped.extend_from_slice(&samples::records_section(&records[..1]));
     let b = samples::batch_from_section(0, 0, 0, 0, 2, &swapped);
-    assert!(matches!(validate_batches(&b, MIB), Err(BatchError::InvalidRecord(_))));
+    assert!(matches!(
+        validate_batches(&b, MIB),
+        Err(BatchError::InvalidRecord(_))
+    ));
     // A null header key.
     let mut rec = vec![0u8, 0, 0, 1, 1, 2];
     samples::put_varlong(&mut rec, -1);
@@ -159,7 +195,10 @@ fn record_structure_errors_are_invalid_record() {
     samples::put_varlong(&mut section, rec.len() as i64);
     section.extend_from_slice(&rec);
     let b = samples::batch_from_section(0, 0, 0, 0, 1, &section);
-    assert!(matches!(validate_batches(&b, MIB), Err(BatchError::InvalidRecord(_))));
+    assert!(matches!(
+        validate_batches(&b, MIB),
+        Err(BatchError::InvalidRecord(_))
+    ));
 }
 
 #[test]
@@ -189,7 +228,10 @@ fn corrupt_compressed_sections_are_corrupt_not_panics() {
         assert!(validate_batches(&b, MIB).is_err(), "codec {codec}");
         for cut in 0..section.len() {
             let b = samples::batch_from_section(0, 0, 0, codec.into(), 3, &section[..cut]);
-            assert!(validate_batches(&b, MIB).is_err(), "codec {codec} cut {cut}");
+            assert!(
+                validate_batches(&b, MIB).is_err(),
+                "codec {codec} cut {cut}"
+            );
         }
     }
 }
@@ -214,10 +256,17 @@ fn decompression_bombs_are_refused_with_a_size_error() {
     assert!(gzip.len() < MIB / 4, "the bomb is small on the wire");
     let err = validate_batches(&gzip, MIB).unwrap_err();
     assert_eq!(err, BatchError::TooLarge(MIB));
-    assert_eq!(err.code(), kafka_protocol::ResponseError::MessageTooLarge.code());
+    assert_eq!(
+        err.code(),
+        kafka_protocol::ResponseError::MessageTooLarge.code()
+    );
     for codec in 2..=4 {
         let b = zeros_batch(codec, 4 * MIB);
-        assert_eq!(validate_batches(&b, MIB), Err(BatchError::TooLarge(MIB)), "codec {codec}");
+        assert_eq!(
+            validate_batches(&b, MIB),
+            Err(BatchError::TooLarge(MIB)),
+            "codec {codec}"
+        );
     }
     // Raw snappy: the claimed length alone is over the bound.
     let raw = samples::compress(2, &vec![0u8; 2 * MIB]);

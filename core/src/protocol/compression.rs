@@ -181,7 +181,9 @@ fn zstd_window(frame: &[u8]) -> Result<u64, Codec> {
     if u32::from_le_bytes(*magic) != 0xFD2F_B528 {
         return Err(corrupt("not a zstd frame"));
     }
-    let (&fhd, rest) = rest.split_first().ok_or_else(|| corrupt("short zstd header"))?;
+    let (&fhd, rest) = rest
+        .split_first()
+        .ok_or_else(|| corrupt("short zstd header"))?;
     let single_segment = fhd & 0x20 != 0;
     if !single_segment {
         let wd = rest.first().ok_or_else(|| corrupt("short zstd header"))?;

@@ -185,7 +185,10 @@ mod tests {
         f.extend_from_slice(b"body");
         let h = parse_head(&f).unwrap();
         assert_eq!(h.client_id.as_deref(), Some("rdkafka"));
-        assert_eq!((h.api_key, h.api_version, h.correlation_id, h.header_len), (3, 1, 7, 17));
+        assert_eq!(
+            (h.api_key, h.api_version, h.correlation_id, h.header_len),
+            (3, 1, 7, 17)
+        );
 
         let mut f = header(3, 12, 9, None);
         f.extend_from_slice(&[1, 5, 2, 0xaa, 0xbb]); // one tagged field of 2 bytes
@@ -197,7 +200,10 @@ mod tests {
     fn unknown_key_still_yields_correlation_id() {
         let f = header(999, 0, 42, Some(b"x"));
         let h = parse_head(&f).unwrap();
-        assert_eq!((h.api_key, h.correlation_id, h.header_len), (999, 42, f.len()));
+        assert_eq!(
+            (h.api_key, h.correlation_id, h.header_len),
+            (999, 42, f.len())
+        );
     }
 
     #[test]
@@ -219,7 +225,10 @@ mod tests {
     fn response_frames_carry_size_and_header_version() {
         let r = ResponseKind::ApiVersions(ApiVersionsResponse::default());
         let b = encode_response(5, 18, 3, &r).unwrap();
-        assert_eq!(i32::from_be_bytes(b[0..4].try_into().unwrap()) as usize, b.len() - 4);
+        assert_eq!(
+            i32::from_be_bytes(b[0..4].try_into().unwrap()) as usize,
+            b.len() - 4
+        );
         assert_eq!(&b[4..8], &5i32.to_be_bytes());
         // v3 body starts right after the correlation id: error_code 0 (no header tag byte).
         assert_eq!(&b[8..10], &[0, 0]);

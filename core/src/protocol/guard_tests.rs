@@ -30,12 +30,18 @@ fn every_api_version_round_trips_through_the_guard() {
         let req = samples::request(key, v);
         let frame = samples::frame(key, v, 1234, &req);
         let head = parse_head(&frame).unwrap();
-        assert_eq!((head.api_key, head.api_version, head.correlation_id), (key as i16, v, 1234));
+        assert_eq!(
+            (head.api_key, head.api_version, head.correlation_id),
+            (key as i16, v, 1234)
+        );
         let body = &frame[head.header_len..];
         walk_body(schema, v, body).unwrap_or_else(|e| panic!("{key:?} v{v}: {e}"));
         // Exactly the body: one byte less or more is refused.
         if let Some(short) = body.len().checked_sub(1) {
-            assert!(walk_body(schema, v, &body[..short]).is_err(), "{key:?} v{v}");
+            assert!(
+                walk_body(schema, v, &body[..short]).is_err(),
+                "{key:?} v{v}"
+            );
         }
         let mut longer = body.to_vec();
         longer.push(0);
@@ -78,14 +84,20 @@ fn huge_count_body(schema: &ApiSchema, v: i16, compact_count: &[u8]) -> Option<V
 #[test]
 fn huge_array_counts_are_refused_before_decoding() {
     let mut refused = 0;
-    for compact in [&[0xff, 0xff, 0xff, 0xff, 0x07][..], &[0xff, 0xff, 0xff, 0xff, 0x0f][..]] {
+    for compact in [
+        &[0xff, 0xff, 0xff, 0xff, 0x07][..],
+        &[0xff, 0xff, 0xff, 0xff, 0x0f][..],
+    ] {
         for (key, v, schema) in every_served_version() {
             let Some(body) = huge_count_body(schema, v, compact) else {
                 continue;
             };
             let (head, frame) = with_body(key, v, &body);
             assert!(
-                matches!(decode_request(&head, frame), Err(ProtocolError::Malformed(_))),
+                matches!(
+                    decode_request(&head, frame),
+                    Err(ProtocolError::Malformed(_))
+                ),
                 "{key:?} v{v}"
             );
             refused += 1;
@@ -101,7 +113,11 @@ fn every_four_byte_window_set_to_max_count_never_panics() {
         let frame = samples::frame(key, v, 1, &samples::request(key, v));
         let head = parse_head(&frame).unwrap();
         for at in head.header_len..frame.len().saturating_sub(4) {
-            for pattern in [[0x7f, 0xff, 0xff, 0xff], [0xff, 0xff, 0xff, 0xfe], [0xff; 4]] {
+            for pattern in [
+                [0x7f, 0xff, 0xff, 0xff],
+                [0xff, 0xff, 0xff, 0xfe],
+                [0xff; 4],
+            ] {
                 let mut f = frame.clone();
                 f[at..at + 4].copy_from_slice(&pattern);
                 let _ = decode_request(&head, Bytes::from(f));
@@ -123,7 +139,9 @@ fn negative_lengths_are_refused() {
         assert!(decode_request(&head, frame).is_err(), "{body:?}");
     }
     // Produce v3: records bytes of length -5.
-    let mut body = vec![0xff, 0xff, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, b't', 0, 0, 0, 1];
+    let mut body = vec![
+        0xff, 0xff, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, b't', 0, 0, 0, 1,
+    ];
     body.extend_from_slice(&[0, 0, 0, 0, 0xff, 0xff, 0xff, 0xfb]);
     let (head, frame) = with_body(ApiKey::Produce, 3, &body);
     assert!(walk_body(&crate::protocol::schema::PRODUCE, 3, &body).is_err());
@@ -148,7 +166,15 @@ fn trailing_garbage_and_short_bodies_are_refused() {
 
 #[test]
 fn unsupported_versions_and_keys_are_not_decoded() {
-    for (key, version) in [(0, 2), (0, 12), (1, 3), (1, 17), (9999, 0), (-1, 0), (18, 5)] {
+    for (key, version) in [
+        (0, 2),
+        (0, 12),
+        (1, 3),
+        (1, 17),
+        (9999, 0),
+        (-1, 0),
+        (18, 5),
+    ] {
         let head = RequestHead {
             api_key: key,
             api_version: version,

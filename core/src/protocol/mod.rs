@@ -18,7 +18,10 @@ mod samples;
 pub mod schema;
 pub mod versions;
 
-pub use batch::{decode_records, stamp_base_offset, validate_batches, BatchError, BatchInfo, Record};
+pub use batch::{
+    decode_records, stamp_base_offset, validate_batches, BatchError, BatchInfo, Record,
+};
+pub use compression::Compression;
 pub use frame::{encode_response, parse_head, RequestHead};
 pub use guard::decode_request;
 pub use versions::{api_versions_entries, coverage_markdown, supported};

@@ -335,7 +335,9 @@ pub fn compress(codec: u8, plain: &[u8]) -> Vec<u8> {
 
 /// Snappy in the xerial framing Java clients use, in blocks of at most `block` bytes.
 pub fn xerial(plain: &[u8], block: usize) -> Vec<u8> {
-    let mut out = vec![0x82, b'S', b'N', b'A', b'P', b'P', b'Y', 0, 0, 0, 0, 1, 0, 0, 0, 1];
+    let mut out = vec![
+        0x82, b'S', b'N', b'A', b'P', b'P', b'Y', 0, 0, 0, 0, 1, 0, 0, 0, 1,
+    ];
     for chunk in plain.chunks(block) {
         let c = snap::raw::Encoder::new().compress_vec(chunk).unwrap();
         out.extend_from_slice(&(c.len() as i32).to_be_bytes());

@@ -46,7 +46,13 @@ pub static TABLE: &[ApiRow] = &[
     row(ApiKey::ApiVersions, 0, 4, 0, &schema::API_VERSIONS),
     row(ApiKey::CreateTopics, 2, 7, 2, &schema::CREATE_TOPICS),
     row(ApiKey::DeleteTopics, 1, 6, 1, &schema::DELETE_TOPICS),
-    row(ApiKey::CreatePartitions, 0, 3, 0, &schema::CREATE_PARTITIONS),
+    row(
+        ApiKey::CreatePartitions,
+        0,
+        3,
+        0,
+        &schema::CREATE_PARTITIONS,
+    ),
 ];
 
 /// The row for an API key, if we speak that API at all.
@@ -69,9 +75,8 @@ pub fn api_versions_entries() -> Vec<(i16, i16, i16)> {
 
 /// The coverage table that docs/protocol-coverage.md holds below its generated-marker line.
 pub fn coverage_markdown() -> String {
-    let mut out = String::from(
-        "| API | Key | Advertised versions | Decoded versions |\n|---|---|---|---|\n",
-    );
+    let mut out =
+        String::from("| API | Key | Advertised versions | Decoded versions |\n|---|---|---|---|\n");
     for r in TABLE {
         out.push_str(&format!(
             "| {:?} | {} | {}-{} | {}-{} |\n",
@@ -109,7 +114,11 @@ mod tests {
         for r in TABLE {
             assert!(r.min_advertised <= r.min_served && r.min_served <= r.max_advertised);
             let range = r.key.valid_versions();
-            assert!(range.min <= r.min_served && r.max_advertised <= range.max, "{:?}", r.key);
+            assert!(
+                range.min <= r.min_served && r.max_advertised <= range.max,
+                "{:?}",
+                r.key
+            );
         }
         assert!(supported(0, 3) && !supported(0, 2) && !supported(0, 12));
         assert!(!supported(9999, 0));

@@ -4,7 +4,7 @@ use super::{always, since, ApiSchema, Kind, Struct, BOOL, I16, I32, STR};
 
 const ASSIGNMENT: Struct = Struct {
     fields: &[
-        always(I32),              // partition_index
+        always(I32),               // partition_index
         always(Kind::Array(&I32)), // broker_ids
     ],
     tagged: &[],
