@@ -1,0 +1,325 @@
+//! pg_kafka benchmark: one JSON line per scenario on stdout, progress on stderr.
+//!
+//! Runs against a live broker (`PG_KAFKA_BOOTSTRAP`, `PG_KAFKA_PGURL`; `make bench` sets both for
+//! the `make up` cluster). `PG_KAFKA_BENCH_SCALE` (default 1.0) scales every record count, e.g.
+//! 0.05 for a smoke run; `PG_KAFKA_BENCH_ONLY=kafka|postgres` runs one group. Measures, never asserts: see docs/performance.md for the method.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use pg_kafka_tests::*;
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::{ToSql, Type};
+use rdkafka::consumer::Consumer;
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseRecord, Producer};
+use rdkafka::{Offset, TopicPartitionList};
+use serde_json::json;
+
+fn scale() -> f64 {
+    std::env::var("PG_KAFKA_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|s: &f64| *s > 0.0)
+        .unwrap_or(1.0)
+}
+
+fn scaled(n: usize) -> usize {
+    ((n as f64 * scale()) as usize).max(1)
+}
+
+/// `PG_KAFKA_BENCH_ONLY=kafka` or `=postgres` runs one group of scenarios; unset runs all.
+fn enabled(group: &str) -> bool {
+    std::env::var("PG_KAFKA_BENCH_ONLY")
+        .map(|only| only.split(',').any(|g| g.trim() == group))
+        .unwrap_or(true)
+}
+
+fn payload(size: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..size)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+fn emit(v: serde_json::Value) {
+    println!("{v}");
+}
+
+fn rate(n: usize, secs: f64) -> f64 {
+    (n as f64 / secs * 10.0).round() / 10.0
+}
+
+fn mb_rate(bytes: usize, secs: f64) -> f64 {
+    (bytes as f64 / secs / 1e6 * 100.0).round() / 100.0
+}
+
+/// Produces `count` records of `size` bytes to partition 0 of a new topic with acks=all and
+/// linger.ms=5; the clock runs from the first send to the last delivery report.
+fn produce_scenario(size: usize, count: usize) -> String {
+    let topic = unique_topic(&format!("bench-produce-{size}"));
+    let p = producer(&[
+        ("acks", "all"),
+        ("linger.ms", "5"),
+        ("queue.buffering.max.messages", "1000000"),
+        ("queue.buffering.max.kbytes", "1048576"),
+    ]);
+    // Create the topic outside the measurement.
+    produce_all(&p, &topic, &[Rec::kv(b"warmup", b"warmup")]);
+    let value = payload(size, 42);
+    eprintln!("produce {count} x {size} B to {topic}");
+    let start = Instant::now();
+    for i in 0..count {
+        let mut rec: BaseRecord<'_, [u8], [u8], Box<usize>> =
+            BaseRecord::with_opaque_to(&topic, Box::new(i))
+                .partition(0)
+                .payload(&value[..]);
+        loop {
+            match p.send(rec) {
+                Ok(()) => break,
+                Err((_, back)) => {
+                    p.poll(Duration::from_millis(1));
+                    rec = back;
+                }
+            }
+        }
+        if i % 1000 == 0 {
+            p.poll(Duration::ZERO);
+        }
+    }
+    p.flush(Duration::from_secs(600)).expect("flush");
+    let secs = start.elapsed().as_secs_f64();
+    let failed = p
+        .context()
+        .deliveries
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter(|d| d.result.is_err())
+        .count();
+    emit(json!({
+        "scenario": format!("produce_{size}B_acks_all"),
+        "records": count,
+        "record_bytes": size,
+        "failed": failed,
+        "seconds": (secs * 1000.0).round() / 1000.0,
+        "msgs_per_s": rate(count, secs),
+        "mb_per_s": mb_rate(count * size, secs),
+    }));
+    topic
+}
+
+/// Reads `count` records from offset 1 (after the warmup record) of `topic`.
+fn consume_scenario(topic: &str, size: usize, count: usize) {
+    let c = consumer(&[
+        ("fetch.max.bytes", "52428800"),
+        ("fetch.message.max.bytes", "10485760"),
+        ("queued.max.messages.kbytes", "1048576"),
+    ]);
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset(topic, 0, Offset::Offset(1))
+        .expect("tpl");
+    c.assign(&tpl).expect("assign");
+    let start = Instant::now();
+    let mut n = 0usize;
+    let mut bytes = 0usize;
+    let deadline = start + Duration::from_secs(600);
+    while n < count && Instant::now() < deadline {
+        if let Some(Ok(m)) = c.poll(Duration::from_millis(100)) {
+            n += 1;
+            bytes += m.payload().map(<[u8]>::len).unwrap_or(0);
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    emit(json!({
+        "scenario": format!("consume_{size}B_from_start"),
+        "records": n,
+        "record_bytes": size,
+        "seconds": (secs * 1000.0).round() / 1000.0,
+        "msgs_per_s": rate(n, secs),
+        "mb_per_s": mb_rate(bytes, secs),
+    }));
+}
+
+fn micros_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx] as f64 / 1000.0
+}
+
+/// Produces at a steady `rate` msg/s for `secs` with acks=all; a consumer thread reads each
+/// record and measures now minus the send time carried in the payload.
+fn latency_scenario(rate_per_s: u64, secs: u64) {
+    let topic = unique_topic("bench-latency");
+    let p = producer(&[("acks", "all"), ("linger.ms", "0")]);
+    produce_all(&p, &topic, &[Rec::kv(b"warmup", b"warmup")]);
+    let total = (rate_per_s * secs) as usize;
+
+    let done = Arc::new(AtomicBool::new(false));
+    let consumer_topic = topic.clone();
+    let consumer_done = done.clone();
+    let reader = std::thread::spawn(move || {
+        let c = consumer(&[("fetch.wait.max.ms", "10"), ("fetch.min.bytes", "1")]);
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(&consumer_topic, 0, Offset::Offset(1))
+            .expect("tpl");
+        c.assign(&tpl).expect("assign");
+        let mut lat = Vec::with_capacity(total);
+        while lat.len() < total && !consumer_done.load(Ordering::Relaxed) {
+            if let Some(Ok(m)) = c.poll(Duration::from_millis(50)) {
+                let now = micros_now();
+                if let Some(v) = m.payload() {
+                    if v.len() >= 8 {
+                        let sent = u64::from_be_bytes(v[..8].try_into().expect("8 bytes"));
+                        lat.push(now.saturating_sub(sent));
+                    }
+                }
+            }
+        }
+        lat
+    });
+
+    // Let the consumer assign and issue its first fetch before the clock starts.
+    std::thread::sleep(Duration::from_secs(1));
+    let interval = Duration::from_micros(1_000_000 / rate_per_s);
+    let start = Instant::now();
+    let filler = payload(92, 7);
+    for i in 0..total {
+        let due = start + interval * i as u32;
+        let now = Instant::now();
+        if due > now {
+            std::thread::sleep(due - now);
+        }
+        let mut value = micros_now().to_be_bytes().to_vec();
+        value.extend_from_slice(&filler);
+        let rec: BaseRecord<'_, [u8], Vec<u8>, Box<usize>> =
+            BaseRecord::with_opaque_to(&topic, Box::new(i))
+                .partition(0)
+                .payload(&value);
+        if let Err((e, _)) = p.send(rec) {
+            eprintln!("latency: send {i}: {e}");
+        }
+        p.poll(Duration::ZERO);
+    }
+    p.flush(Duration::from_secs(60)).expect("flush");
+    let wait_until = Instant::now() + Duration::from_secs(30);
+    while !reader.is_finished() && Instant::now() < wait_until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    done.store(true, Ordering::Relaxed);
+    let mut lat = reader.join().expect("latency reader");
+    lat.sort_unstable();
+    emit(json!({
+        "scenario": "e2e_latency_acks_all",
+        "rate_msgs_per_s": rate_per_s,
+        "seconds": secs,
+        "sent": total,
+        "received": lat.len(),
+        "p50_ms": percentile(&lat, 0.50),
+        "p99_ms": percentile(&lat, 0.99),
+        "max_ms": percentile(&lat, 1.0),
+    }));
+}
+
+/// The Postgres floor: COPY and multi-row INSERT of the same payloads into a plain table.
+fn postgres_floor(size: usize, count: usize, rows_per_insert: usize) {
+    let mut pg = pg_client();
+    let table = format!("bench_floor_{}", std::process::id());
+    pg.batch_execute(&format!(
+        "DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (id bigint, payload bytea)"
+    ))
+    .expect("create floor table");
+    let value = payload(size, 42);
+
+    let start = Instant::now();
+    {
+        let sink = pg
+            .copy_in(&format!("COPY {table} (id, payload) FROM STDIN BINARY"))
+            .expect("COPY");
+        let mut w = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::BYTEA]);
+        for i in 0..count as i64 {
+            w.write(&[&i, &value]).expect("COPY row");
+        }
+        w.finish().expect("COPY finish");
+    }
+    let secs = start.elapsed().as_secs_f64();
+    emit(json!({
+        "scenario": format!("postgres_copy_{size}B"),
+        "rows": count,
+        "seconds": (secs * 1000.0).round() / 1000.0,
+        "rows_per_s": rate(count, secs),
+        "mb_per_s": mb_rate(count * size, secs),
+    }));
+
+    pg.batch_execute(&format!("TRUNCATE {table}"))
+        .expect("truncate");
+    let placeholders: Vec<String> = (0..rows_per_insert)
+        .map(|r| format!("(${}, ${})", 2 * r + 1, 2 * r + 2))
+        .collect();
+    let stmt = pg
+        .prepare(&format!(
+            "INSERT INTO {table} (id, payload) VALUES {}",
+            placeholders.join(", ")
+        ))
+        .expect("prepare multi-row INSERT");
+    let statements = count.div_ceil(rows_per_insert);
+    let start = Instant::now();
+    for s in 0..statements {
+        let ids: Vec<i64> = (0..rows_per_insert)
+            .map(|r| (s * rows_per_insert + r) as i64)
+            .collect();
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(2 * rows_per_insert);
+        for id in &ids {
+            params.push(id);
+            params.push(&value);
+        }
+        pg.execute(&stmt, &params).expect("multi-row INSERT");
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let rows = statements * rows_per_insert;
+    emit(json!({
+        "scenario": format!("postgres_insert_{size}B_{rows_per_insert}_rows_per_statement"),
+        "rows": rows,
+        "seconds": (secs * 1000.0).round() / 1000.0,
+        "rows_per_s": rate(rows, secs),
+        "mb_per_s": mb_rate(rows * size, secs),
+    }));
+    pg.batch_execute(&format!("DROP TABLE {table}"))
+        .expect("drop floor table");
+}
+
+fn main() {
+    eprintln!(
+        "pg_kafka bench: broker {}, postgres {}, scale {}",
+        bootstrap(),
+        pg_url(),
+        scale()
+    );
+    let n100 = scaled(200_000);
+    let n1k = scaled(100_000);
+    if enabled("kafka") {
+        let t100 = produce_scenario(100, n100);
+        let t1k = produce_scenario(1024, n1k);
+        consume_scenario(&t100, 100, n100);
+        consume_scenario(&t1k, 1024, n1k);
+        latency_scenario(500, ((10.0 * scale()).ceil() as u64).max(2));
+    }
+    if enabled("postgres") {
+        postgres_floor(1024, n1k, 1000);
+    }
+}
