@@ -58,8 +58,9 @@ async fn metadata(ctx: &Ctx, version: i16, req: MetadataRequest) -> MetadataResp
     let wanted: Vec<Wanted> = requested
         .into_iter()
         .map(|t| match t.name {
-            Some(n) => Wanted::Name(n.0.to_string()),
-            None => Wanted::Id(t.topic_id),
+            // A null name (or an empty one next to an id) asks by id.
+            Some(n) if !(n.0.is_empty() && !t.topic_id.is_nil()) => Wanted::Name(n.0.to_string()),
+            _ => Wanted::Id(t.topic_id),
         })
         .collect();
 
