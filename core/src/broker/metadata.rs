@@ -59,7 +59,7 @@ async fn metadata(ctx: &Ctx, version: i16, req: MetadataRequest) -> MetadataResp
         .into_iter()
         .map(|t| match t.name {
             // A null name (or an empty one next to an id) asks by id.
-            Some(n) if !(n.0.is_empty() && !t.topic_id.is_nil()) => Wanted::Name(n.0.to_string()),
+            Some(n) if !n.0.is_empty() || t.topic_id.is_nil() => Wanted::Name(n.0.to_string()),
             _ => Wanted::Id(t.topic_id),
         })
         .collect();

@@ -27,6 +27,8 @@ mod testkit;
 mod tests;
 #[cfg(test)]
 mod tests_admin;
+#[cfg(test)]
+mod tests_list_offsets;
 
 use std::future::Future;
 use std::pin::Pin;

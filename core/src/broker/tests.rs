@@ -1,8 +1,7 @@
-//! Behaviour of Metadata, Produce, Fetch and ListOffsets against a real writer and MemStore.
+//! Behaviour of Metadata, Produce and Fetch against a real writer and MemStore.
 
 use bytes::Bytes;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
-use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::*;
@@ -28,7 +27,12 @@ fn produce_req(acks: i16, topic: &str, partition: i32, records: Option<Bytes>) -
 }
 
 /// Produce at v9 with acks=-1; (error_code, base_offset) of the one partition.
-async fn produce(h: &Harness, topic: &str, partition: i32, records: Bytes) -> (i16, i64) {
+pub(super) async fn produce(
+    h: &Harness,
+    topic: &str,
+    partition: i32,
+    records: Bytes,
+) -> (i16, i64) {
     produce_v(h, 9, produce_req(-1, topic, partition, Some(records))).await
 }
 
@@ -96,9 +100,11 @@ fn by_name(name: &str) -> MetadataRequestTopic {
 
 #[tokio::test]
 async fn metadata_auto_creates_topics_and_finds_them_by_id() {
-    let mut config = BrokerConfig::default();
-    config.default_partitions = 3;
-    config.node_id = 7;
+    let config = BrokerConfig {
+        default_partitions: 3,
+        node_id: 7,
+        ..Default::default()
+    };
     let h = harness_with(config, 1 << 20);
     let m = metadata(&h, 12, Some(vec![by_name("auto")]), true).await;
     assert_eq!(m.brokers.len(), 1);
@@ -268,86 +274,6 @@ async fn fetch_below_the_memory_window_is_served_from_the_store() {
     );
 }
 
-async fn list_offsets(
-    h: &Harness,
-    version: i16,
-    topic: &str,
-    timestamps: &[i64],
-) -> Vec<(i16, i64, i64)> {
-    let mut t = ListOffsetsTopic::default();
-    t.name = topic_name(topic);
-    t.partitions = timestamps
-        .iter()
-        .map(|ts| {
-            let mut p = ListOffsetsPartition::default();
-            p.timestamp = *ts;
-            p
-        })
-        .collect();
-    let mut r = ListOffsetsRequest::default();
-    r.topics = vec![t];
-    match h.call(version, r).await {
-        Some(ResponseKind::ListOffsets(r)) => r.topics[0]
-            .partitions
-            .iter()
-            .map(|p| (p.error_code, p.offset, p.timestamp))
-            .collect(),
-        other => panic!("{other:?}"),
-    }
-}
-
-async fn check_list_offsets(h: &Harness) {
-    produce(h, "lo", 0, batch(&[(100, b"a"), (200, b"b")])).await;
-    produce(h, "lo", 0, batch(&[(300, b"c"), (900, b"d"), (400, b"e")])).await;
-    produce(h, "lo", 0, batch(&[(500, b"f")])).await;
-    let got = list_offsets(h, 7, "lo", &[-2, -1, 150, 300, 301, 901, -3]).await;
-    assert_eq!(
-        got,
-        vec![
-            (0, 0, -1),
-            (0, 6, -1),
-            (0, 1, 200),
-            (0, 2, 300),
-            (0, 3, 900),
-            (0, -1, -1),
-            (0, 3, 900)
-        ]
-    );
-    for v in 1..=8 {
-        assert_eq!(list_offsets(h, v, "lo", &[-1]).await, vec![(0, 6, -1)]);
-    }
-    let unknown = ResponseError::UnknownTopicOrPartition.code();
-    assert_eq!(list_offsets(h, 7, "none", &[-1]).await[0].0, unknown);
-}
-
-#[tokio::test]
-async fn list_offsets_earliest_latest_and_by_timestamp_from_memory() {
-    let h = harness();
-    check_list_offsets(&h).await;
-    assert!(h
-        .ctx
-        .registry
-        .get("lo")
-        .unwrap()
-        .partition(0)
-        .unwrap()
-        .window_covers_log());
-}
-
-#[tokio::test]
-async fn list_offsets_by_timestamp_from_the_store() {
-    let h = harness_with(BrokerConfig::default(), 1);
-    check_list_offsets(&h).await;
-    assert!(!h
-        .ctx
-        .registry
-        .get("lo")
-        .unwrap()
-        .partition(0)
-        .unwrap()
-        .window_covers_log());
-}
-
 #[tokio::test]
 async fn produce_refuses_what_it_cannot_append() {
     let h = harness();
@@ -411,8 +337,10 @@ async fn produce_refuses_what_it_cannot_append() {
         1
     );
 
-    let mut config = BrokerConfig::default();
-    config.auto_create_topics = false;
+    let config = BrokerConfig {
+        auto_create_topics: false,
+        ..Default::default()
+    };
     let h = harness_with(config, 1 << 20);
     assert_eq!(
         produce(&h, "p", 0, good).await.0,
