@@ -28,6 +28,8 @@ mod tests;
 #[cfg(test)]
 mod tests_admin;
 #[cfg(test)]
+mod tests_limits;
+#[cfg(test)]
 mod tests_list_offsets;
 
 use std::future::Future;

@@ -12,7 +12,12 @@ use super::testkit::{batch, batch_with, concat, harness, harness_with, stamped, 
 use super::topic_name;
 use crate::config::BrokerConfig;
 
-fn produce_req(acks: i16, topic: &str, partition: i32, records: Option<Bytes>) -> ProduceRequest {
+pub(super) fn produce_req(
+    acks: i16,
+    topic: &str,
+    partition: i32,
+    records: Option<Bytes>,
+) -> ProduceRequest {
     let mut p = PartitionProduceData::default();
     p.index = partition;
     p.records = records;
