@@ -1,0 +1,141 @@
+//! CreateTopics (v2-7): a single-node broker, so replication factor 1 (or -1, the default) and
+//! assignments that name only this node. Everything that passes those checks goes to the writer
+//! in one command, which validates names, partition counts and existence.
+//!
+//! Owns no state; `validate_only` is passed through to the writer.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use kafka_protocol::messages::create_topics_request::CreatableTopic;
+use kafka_protocol::messages::create_topics_response::CreatableTopicResult;
+use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse, ResponseKind};
+use kafka_protocol::ResponseError;
+use tokio::sync::oneshot;
+
+use super::{storage_error, str_bytes, Ctx, Reply};
+use crate::writer::{AdminResult, Command, NewTopic};
+
+pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: CreateTopicsRequest) -> Reply {
+    let ctx = ctx.clone();
+    Box::pin(async move { Some(ResponseKind::CreateTopics(create(&ctx, version, req).await)) })
+}
+
+/// The topic to create, or why the request for it is refused before reaching the writer.
+fn check(ctx: &Ctx, t: &CreatableTopic, duplicate: bool) -> Result<NewTopic, (i16, String)> {
+    let name = t.name.0.to_string();
+    if duplicate {
+        return Err((
+            ResponseError::InvalidRequest.code(),
+            format!("topic {name:?} appears more than once in the request"),
+        ));
+    }
+    if t.replication_factor != -1 && t.replication_factor != 1 {
+        return Err((
+            ResponseError::InvalidReplicationFactor.code(),
+            "this broker is a single node: replication factor must be 1".into(),
+        ));
+    }
+    let partitions = if t.assignments.is_empty() {
+        if t.num_partitions == -1 {
+            ctx.config.default_partitions
+        } else {
+            t.num_partitions
+        }
+    } else {
+        let node = ctx.config.node_id;
+        if t.assignments
+            .iter()
+            .any(|a| a.broker_ids.len() != 1 || a.broker_ids[0].0 != node)
+        {
+            return Err((
+                ResponseError::InvalidReplicaAssignment.code(),
+                format!("every partition must be assigned to node {node} only"),
+            ));
+        }
+        i32::try_from(t.assignments.len()).unwrap_or(i32::MAX)
+    };
+    let configs: BTreeMap<String, String> = t
+        .configs
+        .iter()
+        .filter_map(|c| {
+            c.value
+                .as_ref()
+                .map(|v| (c.name.to_string(), v.to_string()))
+        })
+        .collect();
+    Ok(NewTopic {
+        name,
+        partitions,
+        configs,
+    })
+}
+
+async fn create(ctx: &Ctx, version: i16, req: CreateTopicsRequest) -> CreateTopicsResponse {
+    let names: Vec<&str> = req.topics.iter().map(|t| t.name.0.as_str()).collect();
+    let checked: Vec<Result<NewTopic, (i16, String)>> = req
+        .topics
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let dup = names
+                .iter()
+                .enumerate()
+                .any(|(j, n)| j != i && *n == names[i]);
+            check(ctx, t, dup)
+        })
+        .collect();
+    let to_create: Vec<NewTopic> = checked
+        .iter()
+        .filter_map(|c| c.as_ref().ok().cloned())
+        .collect();
+    let mut created = if to_create.is_empty() {
+        Vec::new()
+    } else {
+        send(ctx, to_create, req.validate_only).await
+    }
+    .into_iter();
+
+    let mut resp = CreateTopicsResponse::default();
+    for (t, c) in req.topics.iter().zip(checked) {
+        let outcome = match c {
+            Err(e) => Err(e),
+            Ok(_) => created
+                .next()
+                .unwrap_or_else(|| Err((storage_error(), "the writer is not running".into()))),
+        };
+        let mut r = CreatableTopicResult::default();
+        r.name = t.name.clone();
+        match outcome {
+            Ok(topic) => {
+                r.error_message = None;
+                if version >= 7 {
+                    r.topic_id = topic.id;
+                }
+                if version >= 5 {
+                    r.num_partitions = i32::try_from(topic.partitions.len()).unwrap_or(i32::MAX);
+                    r.replication_factor = 1;
+                }
+            }
+            Err((code, message)) => {
+                r.error_code = code;
+                r.error_message = Some(str_bytes(&message));
+            }
+        }
+        resp.topics.push(r);
+    }
+    resp
+}
+
+async fn send(ctx: &Ctx, topics: Vec<NewTopic>, validate_only: bool) -> Vec<AdminResult> {
+    let (reply, rx) = oneshot::channel();
+    let cmd = Command::CreateTopics {
+        topics,
+        validate_only,
+        reply,
+    };
+    if ctx.bridge.send(cmd).await.is_err() {
+        return Vec::new();
+    }
+    rx.await.unwrap_or_default()
+}

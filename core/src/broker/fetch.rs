@@ -1,0 +1,219 @@
+//! Fetch (v4-16): whole record batches from memory, or from the store through the writer when
+//! the offset is older than the memory window; long-poll until `min_bytes` are there or
+//! `max_wait_ms` has passed.
+//!
+//! Owns no state. Fetch sessions are not kept: session_id 0 tells clients to send full requests.
+//! No transactions yet, so the last stable offset is the high watermark.
+//!
+//! Invariants: the response never exceeds `max_bytes` except that its first non-empty partition
+//! always gets one whole batch; a waiter subscribes to every partition before it reads, so a
+//! publish between the read and the wait is never missed.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
+use kafka_protocol::messages::{FetchRequest, FetchResponse, ResponseKind, TopicName};
+use kafka_protocol::ResponseError;
+use tokio::sync::{oneshot, watch};
+use tokio::time::Instant;
+use uuid::Uuid;
+
+use super::{storage_error, Ctx, Reply};
+use crate::log::{PartitionLog, ReadResult};
+use crate::writer::{Command, ReadQuery};
+
+/// One requested partition, resolved once per request.
+struct Target {
+    index: i32,
+    offset: i64,
+    max_bytes: usize,
+    /// The topic's id and the partition's log, or the error for this partition.
+    log: Result<(Uuid, Arc<PartitionLog>), i16>,
+}
+
+pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: FetchRequest) -> Reply {
+    let ctx = ctx.clone();
+    Box::pin(async move { Some(ResponseKind::Fetch(fetch(&ctx, version, req).await)) })
+}
+
+async fn fetch(ctx: &Ctx, version: i16, req: FetchRequest) -> FetchResponse {
+    let mut topics: Vec<(TopicName, Uuid, Vec<Target>)> = Vec::new();
+    for t in req.topics {
+        let topic = if version >= 13 {
+            ctx.registry
+                .get_by_id(&t.topic_id)
+                .ok_or(ResponseError::UnknownTopicId.code())
+        } else {
+            ctx.registry
+                .get(&t.topic)
+                .ok_or(ResponseError::UnknownTopicOrPartition.code())
+        };
+        let targets = t
+            .partitions
+            .iter()
+            .map(|p| Target {
+                index: p.partition,
+                offset: p.fetch_offset,
+                max_bytes: usize::try_from(p.partition_max_bytes).unwrap_or(0),
+                log: topic.as_ref().map_err(|c| *c).and_then(|topic| {
+                    topic
+                        .partition(p.partition)
+                        .map(|l| (topic.id, l.clone()))
+                        .ok_or(ResponseError::UnknownTopicOrPartition.code())
+                }),
+            })
+            .collect();
+        topics.push((t.topic, t.topic_id, targets));
+    }
+
+    let max_bytes = usize::try_from(req.max_bytes).unwrap_or(0);
+    let min_bytes = usize::try_from(req.min_bytes).unwrap_or(0);
+    let wait = Duration::from_millis(u64::try_from(req.max_wait_ms).unwrap_or(0));
+    let deadline = Instant::now() + wait;
+    let mut receivers: Vec<watch::Receiver<i64>> = topics
+        .iter()
+        .flat_map(|(_, _, ts)| ts.iter())
+        .filter_map(|t| t.log.as_ref().ok().map(|(_, l)| l.subscribe()))
+        .collect();
+
+    loop {
+        let (resp, total, errored) = read_all(ctx, version, &topics, max_bytes).await;
+        if total >= min_bytes || wait.is_zero() || errored || Instant::now() >= deadline {
+            return resp;
+        }
+        if tokio::time::timeout_at(deadline, any_changed(&mut receivers))
+            .await
+            .is_err()
+        {
+            // Deadline passed with no publish: answer with what is there now.
+            return read_all(ctx, version, &topics, max_bytes).await.0;
+        }
+    }
+}
+
+/// Resolves when any receiver sees a new value. Each `changed()` future lives across polls, so
+/// its waker stays registered.
+async fn any_changed(receivers: &mut [watch::Receiver<i64>]) {
+    if receivers.is_empty() {
+        return std::future::pending().await;
+    }
+    type Changed<'a> = Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
+    let mut waits: Vec<Changed<'_>> = receivers
+        .iter_mut()
+        .map(|rx| Box::pin(async move { rx.changed().await.is_ok() }) as Changed<'_>)
+        .collect();
+    std::future::poll_fn(|cx| {
+        if waits.iter_mut().any(|w| w.as_mut().poll(cx).is_ready()) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+/// One pass over every partition: (response, record bytes returned, whether a partition erred).
+async fn read_all(
+    ctx: &Ctx,
+    version: i16,
+    topics: &[(TopicName, Uuid, Vec<Target>)],
+    max_bytes: usize,
+) -> (FetchResponse, usize, bool) {
+    let mut resp = FetchResponse::default();
+    let mut total = 0usize;
+    let mut errored = false;
+    for (name, id, targets) in topics {
+        let mut out = FetchableTopicResponse::default();
+        if version >= 13 {
+            out.topic_id = *id;
+        } else {
+            out.topic = name.clone();
+        }
+        for t in targets {
+            let mut p = PartitionData::default();
+            p.partition_index = t.index;
+            p.high_watermark = -1;
+            p.last_stable_offset = -1;
+            let result = match &t.log {
+                Err(code) => Err(*code),
+                Ok((topic_id, log)) => {
+                    p.high_watermark = log.high_watermark();
+                    p.last_stable_offset = p.high_watermark;
+                    if version >= 5 {
+                        p.log_start_offset = log.log_start_offset();
+                    }
+                    let budget = t.max_bytes.min(max_bytes.saturating_sub(total));
+                    if budget == 0 && total > 0 {
+                        Ok(Vec::new())
+                    } else {
+                        read(ctx, *topic_id, t.index, log, t.offset, budget).await
+                    }
+                }
+            };
+            match result {
+                Ok(batches) => {
+                    let len: usize = batches.iter().map(|b| b.len()).sum();
+                    total += len;
+                    p.records = Some(concat(batches, len));
+                }
+                Err(code) => {
+                    errored = true;
+                    p.error_code = code;
+                    p.records = Some(Bytes::new());
+                }
+            }
+            out.partitions.push(p);
+        }
+        resp.responses.push(out);
+    }
+    (resp, total, errored)
+}
+
+fn concat(batches: Vec<Bytes>, len: usize) -> Bytes {
+    if batches.len() == 1 {
+        return batches.into_iter().next().unwrap_or_default();
+    }
+    let mut buf = BytesMut::with_capacity(len);
+    for b in batches {
+        buf.extend_from_slice(&b);
+    }
+    buf.freeze()
+}
+
+/// Whole batches from `offset`: from memory, or from the store below the memory window.
+async fn read(
+    ctx: &Ctx,
+    topic: Uuid,
+    partition: i32,
+    log: &PartitionLog,
+    offset: i64,
+    max_bytes: usize,
+) -> Result<Vec<Bytes>, i16> {
+    match log.read(offset, max_bytes) {
+        ReadResult::Batches(b) => Ok(b),
+        ReadResult::OutOfRange => Err(ResponseError::OffsetOutOfRange.code()),
+        ReadResult::BelowWindow => {
+            let (reply, rx) = oneshot::channel();
+            let q = ReadQuery::Batches {
+                topic,
+                partition,
+                offset,
+                max_bytes,
+                reply,
+            };
+            ctx.bridge
+                .send(Command::Read(q))
+                .await
+                .map_err(|_| storage_error())?;
+            match rx.await {
+                Ok(Ok(batches)) => Ok(batches.into_iter().map(|b| b.bytes).collect()),
+                _ => Err(storage_error()),
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! ListOffsets (v1-8): earliest (-2, and -4 "earliest local", which is the same here), latest
+//! (-1), max timestamp (-3, v7+) and the first offset at or after a timestamp.
+//!
+//! Owns no state. Timestamp lookups use the cached batches when the memory window covers the
+//! whole log, otherwise the store through the writer; the record inside the batch is found by
+//! decoding that one batch.
+
+use std::sync::Arc;
+
+use kafka_protocol::messages::list_offsets_response::{
+    ListOffsetsPartitionResponse, ListOffsetsTopicResponse,
+};
+use kafka_protocol::messages::{ListOffsetsRequest, ListOffsetsResponse, ResponseKind};
+use kafka_protocol::ResponseError;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use super::protocol::batch;
+use super::{storage_error, Ctx, Reply};
+use crate::log::{Batch, PartitionLog};
+use crate::store::StoreError;
+use crate::writer::{Command, ReadQuery};
+
+const LATEST: i64 = -1;
+const EARLIEST: i64 = -2;
+const MAX_TIMESTAMP: i64 = -3;
+const EARLIEST_LOCAL: i64 = -4;
+
+pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: ListOffsetsRequest) -> Reply {
+    let ctx = ctx.clone();
+    Box::pin(async move { Some(ResponseKind::ListOffsets(list(&ctx, version, req).await)) })
+}
+
+async fn list(ctx: &Ctx, version: i16, req: ListOffsetsRequest) -> ListOffsetsResponse {
+    let mut resp = ListOffsetsResponse::default();
+    for t in req.topics {
+        let topic = ctx.registry.get(&t.name);
+        let mut out = ListOffsetsTopicResponse::default();
+        out.name = t.name;
+        for p in t.partitions {
+            let mut r = ListOffsetsPartitionResponse::default();
+            r.partition_index = p.partition_index;
+            let log = topic
+                .as_ref()
+                .and_then(|t| t.partition(p.partition_index).map(|l| (t.id, l)));
+            let found = match log {
+                None => Err(ResponseError::UnknownTopicOrPartition.code()),
+                Some((id, log)) => {
+                    lookup(ctx, version, id, p.partition_index, log, p.timestamp).await
+                }
+            };
+            match found {
+                Ok((offset, timestamp)) => {
+                    r.offset = offset;
+                    r.timestamp = timestamp;
+                    if version >= 4 {
+                        r.leader_epoch = 0;
+                    }
+                }
+                Err(code) => r.error_code = code,
+            }
+            out.partitions.push(r);
+        }
+        resp.topics.push(out);
+    }
+    resp
+}
+
+/// (offset, timestamp) for one partition; (-1, -1) when no record matches.
+async fn lookup(
+    ctx: &Ctx,
+    version: i16,
+    topic: Uuid,
+    partition: i32,
+    log: &PartitionLog,
+    timestamp: i64,
+) -> Result<(i64, i64), i16> {
+    match timestamp {
+        LATEST => Ok((log.high_watermark(), -1)),
+        EARLIEST | EARLIEST_LOCAL => Ok((log.log_start_offset(), -1)),
+        MAX_TIMESTAMP if version >= 7 => {
+            let batch = if log.window_covers_log() {
+                let mut best: Option<Batch> = None;
+                for b in log.cached_batches() {
+                    if best
+                        .as_ref()
+                        .is_none_or(|x| b.max_timestamp > x.max_timestamp)
+                    {
+                        best = Some(b);
+                    }
+                }
+                best
+            } else {
+                let from_offset = log.log_start_offset();
+                stored(ctx, |reply| ReadQuery::MaxTimestamp {
+                    topic,
+                    partition,
+                    from_offset,
+                    reply,
+                })
+                .await?
+            };
+            Ok(batch.map_or((-1, -1), |b| first_at(ctx, &b, b.max_timestamp)))
+        }
+        t if t >= 0 => {
+            let from = log.log_start_offset();
+            let batch = if log.window_covers_log() {
+                log.cached_batches()
+                    .into_iter()
+                    .find(|b| b.last_offset >= from && b.max_timestamp >= t)
+            } else {
+                stored(ctx, |reply| ReadQuery::ByTimestamp {
+                    topic,
+                    partition,
+                    from_offset: from,
+                    timestamp: t,
+                    reply,
+                })
+                .await?
+            };
+            Ok(batch.map_or((-1, -1), |b| first_at(ctx, &b, t)))
+        }
+        _ => Err(ResponseError::InvalidRequest.code()),
+    }
+}
+
+/// The first record of `batch` with a timestamp ≥ `t`. A batch that cannot be decoded answers
+/// with its last offset and max timestamp, which is where its newest record is.
+fn first_at(ctx: &Ctx, batch: &Batch, t: i64) -> (i64, i64) {
+    batch::decode_records(&batch.bytes, ctx.config.max_request_size)
+        .ok()
+        .and_then(|records| {
+            records
+                .into_iter()
+                .find(|r| r.timestamp >= t)
+                .map(|r| (r.offset, r.timestamp))
+        })
+        .unwrap_or((batch.last_offset, batch.max_timestamp))
+}
+
+/// Ask the writer for a batch from the store.
+async fn stored(
+    ctx: &Ctx,
+    query: impl FnOnce(oneshot::Sender<Result<Option<Batch>, StoreError>>) -> ReadQuery,
+) -> Result<Option<Batch>, i16> {
+    let (reply, rx) = oneshot::channel();
+    ctx.bridge
+        .send(Command::Read(query(reply)))
+        .await
+        .map_err(|_| storage_error())?;
+    match rx.await {
+        Ok(Ok(b)) => Ok(b),
+        _ => Err(storage_error()),
+    }
+}

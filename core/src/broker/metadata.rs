@@ -1,0 +1,145 @@
+//! Metadata (v0-12): this broker as the only node, leader of every partition, and the topics
+//! asked for (all of them when the request names none).
+//!
+//! Unknown topics named by the request are created through the writer when auto-creation is on
+//! and the request allows it; topics asked for by id are never created.
+
+use std::sync::Arc;
+
+use kafka_protocol::messages::metadata_response::{
+    MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+};
+use kafka_protocol::messages::{BrokerId, MetadataRequest, MetadataResponse, ResponseKind};
+use kafka_protocol::ResponseError;
+use uuid::Uuid;
+
+use super::topics::ensure_topics;
+use super::{str_bytes, topic_name, Ctx, Reply};
+use crate::log::Topic;
+
+/// One requested topic, by name or (v10+, name null) by id.
+enum Wanted {
+    Name(String),
+    Id(Uuid),
+}
+
+pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: MetadataRequest) -> Reply {
+    let ctx = ctx.clone();
+    Box::pin(async move { Some(ResponseKind::Metadata(metadata(&ctx, version, req).await)) })
+}
+
+async fn metadata(ctx: &Ctx, version: i16, req: MetadataRequest) -> MetadataResponse {
+    let node = BrokerId(ctx.config.node_id);
+    let mut resp = MetadataResponse::default();
+    let mut broker = MetadataResponseBroker::default();
+    broker.node_id = node;
+    broker.host = str_bytes(&ctx.config.advertised_host);
+    broker.port = i32::from(ctx.config.advertised_port);
+    resp.brokers = vec![broker];
+    if version >= 1 {
+        resp.controller_id = node;
+    }
+    if version >= 2 {
+        resp.cluster_id = Some(str_bytes(&ctx.config.cluster_id));
+    }
+
+    let requested = match req.topics {
+        Some(t) if !(version == 0 && t.is_empty()) => t,
+        _ => {
+            resp.topics = ctx
+                .registry
+                .all()
+                .iter()
+                .map(|t| found(ctx, version, t))
+                .collect();
+            return resp;
+        }
+    };
+    let wanted: Vec<Wanted> = requested
+        .into_iter()
+        .map(|t| match t.name {
+            // A null name (or an empty one next to an id) asks by id.
+            Some(n) if !n.0.is_empty() || t.topic_id.is_nil() => Wanted::Name(n.0.to_string()),
+            _ => Wanted::Id(t.topic_id),
+        })
+        .collect();
+
+    let auto_create =
+        ctx.config.auto_create_topics && (version < 4 || req.allow_auto_topic_creation);
+    let created = if auto_create {
+        let names: Vec<String> = wanted
+            .iter()
+            .filter_map(|w| match w {
+                Wanted::Name(n) if ctx.registry.get(n).is_none() => Some(n.clone()),
+                _ => None,
+            })
+            .collect();
+        let results = ensure_topics(ctx, &names).await;
+        names.into_iter().zip(results).collect()
+    } else {
+        Vec::new()
+    };
+
+    resp.topics = wanted
+        .into_iter()
+        .map(|w| match w {
+            Wanted::Id(id) => match ctx.registry.get_by_id(&id) {
+                Some(t) => found(ctx, version, &t),
+                None => {
+                    let mut e = missing(version, ResponseError::UnknownTopicId.code(), None);
+                    e.topic_id = id;
+                    e
+                }
+            },
+            Wanted::Name(name) => {
+                let outcome = match created.iter().find(|(n, _)| *n == name) {
+                    Some((_, r)) => r.clone().map_err(|e| e.0),
+                    None => ctx
+                        .registry
+                        .get(&name)
+                        .ok_or(ResponseError::UnknownTopicOrPartition.code()),
+                };
+                match outcome {
+                    Ok(t) => found(ctx, version, &t),
+                    Err(code) => missing(version, code, Some(&name)),
+                }
+            }
+        })
+        .collect();
+    resp
+}
+
+fn found(ctx: &Ctx, version: i16, t: &Topic) -> MetadataResponseTopic {
+    let node = BrokerId(ctx.config.node_id);
+    let mut out = MetadataResponseTopic::default();
+    out.name = Some(topic_name(&t.name));
+    if version >= 10 {
+        out.topic_id = t.id;
+    }
+    out.partitions = (0..t.partitions.len())
+        .map(|i| {
+            let mut p = MetadataResponsePartition::default();
+            p.partition_index = i32::try_from(i).unwrap_or(i32::MAX);
+            p.leader_id = node;
+            if version >= 7 {
+                p.leader_epoch = 0;
+            }
+            p.replica_nodes = vec![node];
+            p.isr_nodes = vec![node];
+            p
+        })
+        .collect();
+    out
+}
+
+fn missing(version: i16, code: i16, name: Option<&str>) -> MetadataResponseTopic {
+    let mut out = MetadataResponseTopic::default();
+    out.error_code = code;
+    out.name = match name {
+        Some(n) => Some(topic_name(n)),
+        // The name is nullable from v12; earlier versions need a string.
+        None if version < 12 => Some(topic_name("")),
+        None => None,
+    };
+    out
+}
