@@ -9,7 +9,6 @@ mod pg;
 ::pgrx::pg_module_magic!();
 
 #[pgrx::pg_guard]
-#[unsafe(no_mangle)]
 pub extern "C-unwind" fn _PG_init() {
     pg::init();
 }

@@ -7,19 +7,32 @@ use std::ffi::{CStr, CString};
 use pg_kafka_core::config::BrokerConfig;
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
 
-pub static LISTEN_ADDRESS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"127.0.0.1"));
+pub static LISTEN_ADDRESS: GucSetting<Option<CString>> =
+    GucSetting::<Option<CString>>::new(Some(c"127.0.0.1"));
 pub static PORT: GucSetting<i32> = GucSetting::<i32>::new(9092);
 pub static ADVERTISED_HOST: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 pub static ADVERTISED_PORT: GucSetting<i32> = GucSetting::<i32>::new(0);
-pub static DATABASE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"postgres"));
+pub static DATABASE: GucSetting<Option<CString>> =
+    GucSetting::<Option<CString>>::new(Some(c"postgres"));
 pub static MAX_REQUEST_SIZE: GucSetting<i32> = GucSetting::<i32>::new(100 * 1024 * 1024);
 pub static MAX_CONNECTIONS: GucSetting<i32> = GucSetting::<i32>::new(1000);
 pub static LOG_CACHE_SIZE_KB: GucSetting<i32> = GucSetting::<i32>::new(256 * 1024);
 pub static DEFAULT_PARTITIONS: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static AUTO_CREATE_TOPICS: GucSetting<bool> = GucSetting::<bool>::new(true);
 
-fn string(name: &'static CStr, short: &'static CStr, setting: &'static GucSetting<Option<CString>>) {
-    GucRegistry::define_string_guc(name, short, c"", setting, GucContext::Postmaster, GucFlags::default());
+fn string(
+    name: &'static CStr,
+    short: &'static CStr,
+    setting: &'static GucSetting<Option<CString>>,
+) {
+    GucRegistry::define_string_guc(
+        name,
+        short,
+        c"",
+        setting,
+        GucContext::Postmaster,
+        GucFlags::default(),
+    );
 }
 
 fn int(
@@ -30,7 +43,16 @@ fn int(
     max: i32,
     flags: GucFlags,
 ) {
-    GucRegistry::define_int_guc(name, short, c"", setting, min, max, GucContext::Postmaster, flags);
+    GucRegistry::define_int_guc(
+        name,
+        short,
+        c"",
+        setting,
+        min,
+        max,
+        GucContext::Postmaster,
+        flags,
+    );
 }
 
 pub fn define() {
@@ -39,7 +61,14 @@ pub fn define() {
         c"Address the Kafka listener binds to (no authentication yet: keep it local).",
         &LISTEN_ADDRESS,
     );
-    int(c"pg_kafka.port", c"Port of the Kafka listener.", &PORT, 1, 65535, GucFlags::default());
+    int(
+        c"pg_kafka.port",
+        c"Port of the Kafka listener.",
+        &PORT,
+        1,
+        65535,
+        GucFlags::default(),
+    );
     string(
         c"pg_kafka.advertised_host",
         c"Host returned to clients in Metadata (default: listen_address).",
@@ -53,7 +82,11 @@ pub fn define() {
         65535,
         GucFlags::default(),
     );
-    string(c"pg_kafka.database", c"Database holding the kafka schema.", &DATABASE);
+    string(
+        c"pg_kafka.database",
+        c"Database holding the kafka schema.",
+        &DATABASE,
+    );
     int(
         c"pg_kafka.max_request_size",
         c"Largest Kafka request accepted.",

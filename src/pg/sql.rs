@@ -40,4 +40,9 @@ fn decode_batch_raw(
     }))
 }
 
-pgrx::extension_sql_file!("../../sql/records.sql", name = "records", requires = [decode_batch_raw], finalize);
+pgrx::extension_sql_file!(
+    "../../sql/records.sql",
+    name = "records",
+    requires = [decode_batch_raw],
+    finalize
+);

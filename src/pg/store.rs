@@ -72,8 +72,11 @@ fn batches(table: SpiTupleTable<'_>) -> SpiResult<Vec<Batch>> {
 /// Write a whole write set inside the current transaction.
 pub(crate) fn write(client: &mut SpiClient<'_>, ws: &WriteSet) -> SpiResult<()> {
     for t in &ws.create_topics {
-        let (keys, values): (Vec<String>, Vec<String>) =
-            t.configs.iter().map(|(k, v)| (k.clone(), v.clone())).unzip();
+        let (keys, values): (Vec<String>, Vec<String>) = t
+            .configs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .unzip();
         let args: [DatumWithOid; 5] = [
             uuid(&t.id).into(),
             t.name.clone().into(),
@@ -162,7 +165,7 @@ impl Store for SpiStore {
                     let keys = row.get::<Vec<String>>(4)?.unwrap_or_default();
                     let values = row.get::<Vec<String>>(5)?.unwrap_or_default();
                     snap.topics.push(TopicRow {
-                        id: to_uuid(row.get::<pgrx::Uuid>(1)?.unwrap_or_default()),
+                        id: row.get::<pgrx::Uuid>(1)?.map(to_uuid).unwrap_or_default(),
                         name: row.get::<String>(2)?.unwrap_or_default(),
                         partitions: row.get::<i32>(3)?.unwrap_or_default(),
                         configs: keys.into_iter().zip(values).collect::<BTreeMap<_, _>>(),
@@ -170,7 +173,7 @@ impl Store for SpiStore {
                 }
                 for row in client.select(query!("select_partitions"), None, &[])? {
                     snap.partitions.push(PartitionRow {
-                        topic_id: to_uuid(row.get::<pgrx::Uuid>(1)?.unwrap_or_default()),
+                        topic_id: row.get::<pgrx::Uuid>(1)?.map(to_uuid).unwrap_or_default(),
                         partition: row.get::<i32>(2)?.unwrap_or_default(),
                         next_offset: row.get::<i64>(3)?.unwrap_or_default(),
                         log_start_offset: row.get::<i64>(4)?.unwrap_or_default(),

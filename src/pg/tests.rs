@@ -1,7 +1,7 @@
 //! `cargo pgrx test` cases: the SPI store's statements against the real schema, and privileges.
 
 #[pgrx::pg_schema]
-mod pg_tests {
+mod tests {
     use std::collections::BTreeMap;
 
     use bytes::Bytes;
@@ -49,22 +49,22 @@ mod pg_tests {
 
         let partitions = Spi::get_one::<i64>("SELECT count(*) FROM kafka.partitions").unwrap();
         assert_eq!(partitions, Some(3));
-        let next = Spi::get_one::<i64>(
-            "SELECT next_offset FROM kafka.partitions WHERE partition = 1",
-        )
-        .unwrap();
+        let next =
+            Spi::get_one::<i64>("SELECT next_offset FROM kafka.partitions WHERE partition = 1")
+                .unwrap();
         assert_eq!(next, Some(5));
         let offsets = Spi::get_one::<String>(
             "SELECT string_agg(base_offset || '-' || last_offset, ',' ORDER BY base_offset) FROM kafka.batches",
         )
         .unwrap();
         assert_eq!(offsets.as_deref(), Some("0-1,2-4"));
-        let stored = Spi::get_one::<Vec<u8>>("SELECT batch FROM kafka.batches WHERE base_offset = 2")
-            .unwrap()
-            .unwrap();
+        let stored =
+            Spi::get_one::<Vec<u8>>("SELECT batch FROM kafka.batches WHERE base_offset = 2")
+                .unwrap()
+                .unwrap();
         assert_eq!(stored, vec![8u8; 80]);
-        let config = Spi::get_one::<String>("SELECT configs->>'retention.ms' FROM kafka.topics")
-            .unwrap();
+        let config =
+            Spi::get_one::<String>("SELECT configs->>'retention.ms' FROM kafka.topics").unwrap();
         assert_eq!(config.as_deref(), Some("1000"));
 
         let mut ws = WriteSet::default();
@@ -112,10 +112,9 @@ mod pg_tests {
         )
         .unwrap();
         assert_eq!(function, Some(false));
-        let schema = Spi::get_one::<bool>(
-            "SELECT has_schema_privilege('pg_kafka_probe', 'kafka', 'USAGE')",
-        )
-        .unwrap();
+        let schema =
+            Spi::get_one::<bool>("SELECT has_schema_privilege('pg_kafka_probe', 'kafka', 'USAGE')")
+                .unwrap();
         assert_eq!(schema, Some(false));
     }
 }

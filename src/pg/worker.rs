@@ -132,7 +132,9 @@ fn wait_for_extension(database: &str) -> bool {
     let mut logged = false;
     loop {
         let exists = txn::run(|| {
-            Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_kafka')")
+            Spi::get_one::<bool>(
+                "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_kafka')",
+            )
         });
         if let Ok(Ok(Some(true))) = exists {
             return true;

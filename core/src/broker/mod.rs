@@ -17,7 +17,6 @@ mod fetch;
 mod list_offsets;
 mod metadata;
 mod produce;
-mod proto_shim;
 mod topics;
 mod unsupported;
 
@@ -48,7 +47,7 @@ pub use unsupported::unsupported_response;
 
 /// The protocol pieces the handlers use (record-batch checks, the version table). Switching from
 /// the local shim to the real module is this one line: `use crate::protocol;`.
-use proto_shim as protocol;
+use crate::protocol;
 
 /// What a handler shares: settings, the topics, and the way to the writer.
 #[derive(Debug)]

@@ -223,7 +223,10 @@ mod tests {
     #[test]
     fn reads_whole_batches_from_the_one_holding_the_offset() {
         let log = PartitionLog::new(0, 0, vec![]);
-        log.publish(vec![batch(0, 3, 10), batch(3, 2, 10), batch(5, 5, 10)], usize::MAX);
+        log.publish(
+            vec![batch(0, 3, 10), batch(3, 2, 10), batch(5, 5, 10)],
+            usize::MAX,
+        );
         assert_eq!(log.high_watermark(), 10);
         match log.read(4, 15) {
             ReadResult::Batches(b) => {
@@ -244,7 +247,10 @@ mod tests {
     #[test]
     fn eviction_keeps_the_newest_batch_and_reports_below_window() {
         let log = PartitionLog::new(0, 0, vec![]);
-        log.publish(vec![batch(0, 1, 100), batch(1, 1, 100), batch(2, 1, 100)], 150);
+        log.publish(
+            vec![batch(0, 1, 100), batch(1, 1, 100), batch(2, 1, 100)],
+            150,
+        );
         assert_eq!(log.cached_bytes(), 100);
         assert_eq!(log.window_start(), Some(2));
         assert_eq!(log.read(0, 1000), ReadResult::BelowWindow);

@@ -22,7 +22,9 @@ pub struct Topic {
 
 impl Topic {
     pub fn partition(&self, index: i32) -> Option<&Arc<PartitionLog>> {
-        usize::try_from(index).ok().and_then(|i| self.partitions.get(i))
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.partitions.get(i))
     }
 }
 
@@ -92,7 +94,11 @@ impl Registry {
     }
 
     fn partition_count(&self) -> usize {
-        self.read().by_name.values().map(|t| t.partitions.len()).sum()
+        self.read()
+            .by_name
+            .values()
+            .map(|t| t.partitions.len())
+            .sum()
     }
 
     /// Bytes one partition may keep cached: an equal share of the budget.

@@ -40,7 +40,9 @@ pub fn validate_topic_name(name: &str) -> Result<(), (i16, String)> {
 }
 
 fn new_logs(n: i32) -> Vec<Arc<PartitionLog>> {
-    (0..n).map(|_| Arc::new(PartitionLog::new(0, 0, Vec::new()))).collect()
+    (0..n)
+        .map(|_| Arc::new(PartitionLog::new(0, 0, Vec::new())))
+        .collect()
 }
 
 fn storage_error(e: impl std::fmt::Display) -> (i16, String) {
@@ -112,7 +114,10 @@ impl Writer {
         if !ws.is_empty() {
             if let Err(e) = store.commit(&ws) {
                 let err = storage_error(e);
-                return results.into_iter().map(|r| r.and(Err(err.clone()))).collect();
+                return results
+                    .into_iter()
+                    .map(|r| r.and(Err(err.clone())))
+                    .collect();
             }
         }
         results
@@ -168,7 +173,10 @@ impl Writer {
         if !ws.is_empty() {
             if let Err(e) = store.commit(&ws) {
                 let err = storage_error(e);
-                return results.into_iter().map(|r| r.and(Err(err.clone()))).collect();
+                return results
+                    .into_iter()
+                    .map(|r| r.and(Err(err.clone())))
+                    .collect();
             }
         }
         for t in results.iter().flatten() {
@@ -210,7 +218,10 @@ impl Writer {
         if !ws.is_empty() {
             if let Err(e) = store.commit(&ws) {
                 let err = storage_error(e);
-                return staged.into_iter().map(|r| r.and(Err(err.clone()))).collect();
+                return staged
+                    .into_iter()
+                    .map(|r| r.and(Err(err.clone())))
+                    .collect();
             }
         }
         staged

@@ -13,6 +13,8 @@ use crate::log::{Batch, PartitionLog};
 use crate::store::{PartitionRow, Store, WriteSet};
 
 type Reply = Option<oneshot::Sender<Vec<AppendResult>>>;
+/// Batches staged per partition, in commit order, with the log they publish to.
+type Staged = IndexMap<(Uuid, i32), (Arc<PartitionLog>, Vec<Batch>)>;
 
 impl Writer {
     /// Assign offsets to every append, commit them in one transaction, publish, reply.
@@ -25,7 +27,7 @@ impl Writer {
             return;
         }
         let mut next: HashMap<(Uuid, i32), i64> = HashMap::new();
-        let mut staged: IndexMap<(Uuid, i32), (Arc<PartitionLog>, Vec<Batch>)> = IndexMap::new();
+        let mut staged: Staged = IndexMap::new();
         let mut ws = WriteSet::default();
         let mut results: Vec<(Vec<AppendResult>, Reply)> = Vec::with_capacity(requests.len());
 
@@ -75,7 +77,7 @@ impl Writer {
         &self,
         a: Append,
         next: &mut HashMap<(Uuid, i32), i64>,
-        staged: &mut IndexMap<(Uuid, i32), (Arc<PartitionLog>, Vec<Batch>)>,
+        staged: &mut Staged,
         ws: &mut WriteSet,
     ) -> AppendResult {
         let unknown = ResponseError::UnknownTopicOrPartition.code();
@@ -88,7 +90,9 @@ impl Writer {
         let key = (current.id, a.partition);
         let offset = next.entry(key).or_insert_with(|| log.high_watermark());
         let first = *offset;
-        let entry = staged.entry(key).or_insert_with(|| (log.clone(), Vec::new()));
+        let entry = staged
+            .entry(key)
+            .or_insert_with(|| (log.clone(), Vec::new()));
         for p in &a.batches {
             let batch = stamp(p, *offset);
             *offset = batch.last_offset + 1;

@@ -70,7 +70,11 @@ fn one_group_commit_assigns_contiguous_offsets_across_requests() {
     let (b, mut rb) = produce(&topic, 0, &[4]);
     let (c, mut rc) = produce(&topic, 1, &[1]);
     writer.process(&mut store, vec![a, b, c]);
-    assert_eq!(store.commits, commits_before + 1, "one transaction for all three");
+    assert_eq!(
+        store.commits,
+        commits_before + 1,
+        "one transaction for all three"
+    );
     assert_eq!(ra.try_recv().unwrap()[0].unwrap().base_offset, 0);
     assert_eq!(rb.try_recv().unwrap()[0].unwrap().base_offset, 5);
     assert_eq!(rc.try_recv().unwrap()[0].unwrap().base_offset, 0);
@@ -150,9 +154,18 @@ fn topic_admin_validates_and_persists() {
         }],
     );
     let r = rx.try_recv().unwrap();
-    assert_eq!(r[0].as_ref().unwrap_err().0, ResponseError::TopicAlreadyExists.code());
-    assert_eq!(r[1].as_ref().unwrap_err().0, ResponseError::InvalidTopicException.code());
-    assert_eq!(r[2].as_ref().unwrap_err().0, ResponseError::InvalidPartitions.code());
+    assert_eq!(
+        r[0].as_ref().unwrap_err().0,
+        ResponseError::TopicAlreadyExists.code()
+    );
+    assert_eq!(
+        r[1].as_ref().unwrap_err().0,
+        ResponseError::InvalidTopicException.code()
+    );
+    assert_eq!(
+        r[2].as_ref().unwrap_err().0,
+        ResponseError::InvalidPartitions.code()
+    );
     assert_eq!(r[3].as_ref().unwrap().partitions.len(), 3);
     let (tx, mut rx) = oneshot::channel();
     writer.process(
@@ -169,5 +182,11 @@ fn topic_admin_validates_and_persists() {
     let snap = store.load_topics().unwrap();
     let ok = snap.topics.iter().find(|t| t.name == "ok").unwrap();
     assert_eq!(ok.partitions, 5);
-    assert_eq!(snap.partitions.iter().filter(|p| p.topic_id == ok.id).count(), 5);
+    assert_eq!(
+        snap.partitions
+            .iter()
+            .filter(|p| p.topic_id == ok.id)
+            .count(),
+        5
+    );
 }
