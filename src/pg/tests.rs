@@ -101,19 +101,19 @@ mod tests {
 
     #[pg_test]
     fn nothing_is_granted_to_public() {
-        Spi::run("CREATE ROLE pg_kafka_probe").unwrap();
+        Spi::run("CREATE ROLE kafka_probe").unwrap();
         let table = Spi::get_one::<bool>(
-            "SELECT has_table_privilege('pg_kafka_probe', 'kafka.batches', 'SELECT')",
+            "SELECT has_table_privilege('kafka_probe', 'kafka.batches', 'SELECT')",
         )
         .unwrap();
         assert_eq!(table, Some(false));
         let function = Spi::get_one::<bool>(
-            "SELECT has_function_privilege('pg_kafka_probe', 'kafka.read_records(text, integer, bigint, bigint)', 'EXECUTE')",
+            "SELECT has_function_privilege('kafka_probe', 'kafka.read_records(text, integer, bigint, bigint)', 'EXECUTE')",
         )
         .unwrap();
         assert_eq!(function, Some(false));
         let schema =
-            Spi::get_one::<bool>("SELECT has_schema_privilege('pg_kafka_probe', 'kafka', 'USAGE')")
+            Spi::get_one::<bool>("SELECT has_schema_privilege('kafka_probe', 'kafka', 'USAGE')")
                 .unwrap();
         assert_eq!(schema, Some(false));
     }
