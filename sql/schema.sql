@@ -43,3 +43,41 @@ COMMENT ON TABLE kafka.batches IS
     'Record batches as produced (Kafka RecordBatch v2 bytes, compression kept); decode with kafka.decode_batch().';
 
 CREATE TYPE kafka.record_header AS (key text, value bytea);
+
+-- Consumer groups (classic protocol): the metadata a restart needs to resume a group without a
+-- rebalance, and the offsets its members committed.
+CREATE TABLE kafka.consumer_groups (
+    group_id      text PRIMARY KEY,
+    protocol_type text,
+    protocol_name text,
+    generation_id integer NOT NULL,
+    leader_id     text,
+    state         text NOT NULL,
+    updated_at    timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE kafka.group_members (
+    group_id             text NOT NULL REFERENCES kafka.consumer_groups ON DELETE CASCADE,
+    member_id            text NOT NULL,
+    group_instance_id    text,
+    client_id            text NOT NULL,
+    client_host          text NOT NULL,
+    session_timeout_ms   integer NOT NULL,
+    rebalance_timeout_ms integer NOT NULL,
+    metadata             bytea NOT NULL,
+    assignment           bytea NOT NULL,
+    PRIMARY KEY (group_id, member_id)
+);
+
+-- Offsets may exist for a group with no members (admin commits, simple consumers): no foreign
+-- key to consumer_groups. Deleting a topic deletes its offsets.
+CREATE TABLE kafka.consumer_offsets (
+    group_id         text NOT NULL,
+    topic_id         uuid NOT NULL REFERENCES kafka.topics ON DELETE CASCADE,
+    partition        integer NOT NULL,
+    committed_offset bigint NOT NULL,
+    leader_epoch     integer NOT NULL DEFAULT -1,
+    metadata         text,
+    commit_timestamp bigint NOT NULL,
+    PRIMARY KEY (group_id, topic_id, partition)
+);

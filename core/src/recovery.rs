@@ -6,14 +6,16 @@
 use std::sync::Arc;
 
 use crate::log::{PartitionLog, Registry, Topic};
-use crate::store::{Store, StoreError};
+use crate::store::{GroupRow, OffsetRow, Store, StoreError};
 
-/// What recovery found.
-#[derive(Debug, Default, Clone, Copy, PartialEq)]
+/// What recovery found. Consumer groups and offsets are handed on to the group coordinator.
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Recovered {
     pub topics: usize,
     pub partitions: usize,
     pub cached_bytes: usize,
+    pub groups: Vec<GroupRow>,
+    pub offsets: Vec<OffsetRow>,
 }
 
 /// Load every topic and its partitions' tails into `registry`.
@@ -57,6 +59,8 @@ pub fn rebuild<S: Store>(store: &mut S, registry: &Registry) -> Result<Recovered
         });
         out.topics += 1;
     }
+    out.groups = snapshot.groups;
+    out.offsets = snapshot.offsets;
     Ok(out)
 }
 

@@ -5,6 +5,7 @@
 mod guc;
 mod sql;
 pub(crate) mod store;
+pub(crate) mod store_groups;
 mod txn;
 mod worker;
 

@@ -15,7 +15,7 @@ use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult, SpiTupleTable};
 
-use super::txn;
+use super::{store_groups, txn};
 
 /// Batches fetched per statement by chunked reads.
 const CHUNK_ROWS: i64 = 16;
@@ -29,11 +29,11 @@ macro_rules! query {
 /// The SPI store. Stateless: all state is in the tables.
 pub struct SpiStore;
 
-fn uuid(u: &uuid::Uuid) -> pgrx::Uuid {
+pub(crate) fn uuid(u: &uuid::Uuid) -> pgrx::Uuid {
     pgrx::Uuid::from_bytes(*u.as_bytes())
 }
 
-fn to_uuid(u: pgrx::Uuid) -> uuid::Uuid {
+pub(crate) fn to_uuid(u: pgrx::Uuid) -> uuid::Uuid {
     uuid::Uuid::from_bytes(*u.as_bytes())
 }
 
@@ -153,7 +153,7 @@ pub(crate) fn write(client: &mut SpiClient<'_>, ws: &WriteSet) -> SpiResult<()> 
         let args: [DatumWithOid; 4] = [topic.into(), partition.into(), next.into(), start.into()];
         client.update(query!("update_heads"), None, &args)?;
     }
-    Ok(())
+    store_groups::write(client, ws)
 }
 
 impl Store for SpiStore {
@@ -179,6 +179,7 @@ impl Store for SpiStore {
                         log_start_offset: row.get::<i64>(4)?.unwrap_or_default(),
                     });
                 }
+                (snap.groups, snap.offsets) = store_groups::load(client)?;
                 Ok(snap)
             })
         })

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use uuid::Uuid;
 
-use super::{PartitionRow, Snapshot, Store, StoreError, TopicRow, WriteSet};
+use super::{GroupRow, OffsetRow, PartitionRow, Snapshot, Store, StoreError, TopicRow, WriteSet};
 use crate::log::Batch;
 
 #[derive(Debug, Default)]
@@ -13,6 +13,8 @@ pub struct MemStore {
     topics: BTreeMap<Uuid, TopicRow>,
     heads: BTreeMap<(Uuid, i32), PartitionRow>,
     batches: HashMap<(Uuid, i32), BTreeMap<i64, Batch>>,
+    groups: BTreeMap<String, GroupRow>,
+    offsets: BTreeMap<(String, Uuid, i32), OffsetRow>,
     /// When set, the next commit fails with this message.
     pub fail_next_commit: Option<String>,
     /// Commits that succeeded.
@@ -37,6 +39,8 @@ impl Store for MemStore {
         Ok(Snapshot {
             topics: self.topics.values().cloned().collect(),
             partitions: self.heads.values().copied().collect(),
+            groups: self.groups.values().cloned().collect(),
+            offsets: self.offsets.values().cloned().collect(),
         })
     }
 
@@ -86,6 +90,7 @@ impl Store for MemStore {
             self.topics.remove(id);
             self.heads.retain(|(t, _), _| t != id);
             self.batches.retain(|(t, _), _| t != id);
+            self.offsets.retain(|(_, t, _), _| t != id);
         }
         for (id, old, new) in &ws.add_partitions {
             if let Some(t) = self.topics.get_mut(id) {
@@ -111,6 +116,20 @@ impl Store for MemStore {
         }
         for h in &ws.heads {
             self.heads.insert((h.topic_id, h.partition), *h);
+        }
+        for g in &ws.put_groups {
+            self.groups.insert(g.group_id.clone(), g.clone());
+        }
+        for g in &ws.delete_groups {
+            self.groups.remove(g);
+            self.offsets.retain(|(group, _, _), _| group != g);
+        }
+        for o in &ws.commit_offsets {
+            self.offsets
+                .insert((o.group_id.clone(), o.topic_id, o.partition), o.clone());
+        }
+        for key in &ws.delete_offsets {
+            self.offsets.remove(key);
         }
         self.commits += 1;
         Ok(())

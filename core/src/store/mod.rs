@@ -38,11 +38,54 @@ pub struct PartitionRow {
     pub log_start_offset: i64,
 }
 
-/// Topics and partition heads, as recovery reads them.
+/// A consumer group's committed offset for one partition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OffsetRow {
+    pub group_id: String,
+    pub topic_id: Uuid,
+    pub partition: i32,
+    pub committed_offset: i64,
+    pub leader_epoch: i32,
+    pub metadata: Option<String>,
+    /// Milliseconds since the epoch.
+    pub commit_timestamp: i64,
+}
+
+/// A member of a consumer group as stored (classic protocol).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MemberRow {
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+    pub client_id: String,
+    pub client_host: String,
+    pub session_timeout_ms: i32,
+    pub rebalance_timeout_ms: i32,
+    /// The member's subscription metadata for the group's chosen protocol.
+    pub metadata: Vec<u8>,
+    /// The assignment the leader gave this member in the current generation.
+    pub assignment: Vec<u8>,
+}
+
+/// A consumer group's durable metadata: what a restart needs to resume it without a rebalance.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupRow {
+    pub group_id: String,
+    pub protocol_type: Option<String>,
+    pub protocol_name: Option<String>,
+    pub generation_id: i32,
+    pub leader_id: Option<String>,
+    /// Kafka's state name at the time of the write (Empty, Stable, ...).
+    pub state: String,
+    pub members: Vec<MemberRow>,
+}
+
+/// Topics and partition heads, as recovery reads them, plus consumer groups and their offsets.
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
     pub topics: Vec<TopicRow>,
     pub partitions: Vec<PartitionRow>,
+    pub groups: Vec<GroupRow>,
+    pub offsets: Vec<OffsetRow>,
 }
 
 /// Everything one group commit writes, in one transaction.
@@ -55,6 +98,14 @@ pub struct WriteSet {
     pub appends: Vec<(Uuid, i32, Batch)>,
     /// New heads of every partition this write set appends to.
     pub heads: Vec<PartitionRow>,
+    /// Groups to insert or replace (members included).
+    pub put_groups: Vec<GroupRow>,
+    /// Groups to remove with their offsets.
+    pub delete_groups: Vec<String>,
+    /// Offsets to insert or replace.
+    pub commit_offsets: Vec<OffsetRow>,
+    /// (group, topic, partition) offsets to remove.
+    pub delete_offsets: Vec<(String, Uuid, i32)>,
 }
 
 impl WriteSet {
@@ -64,12 +115,16 @@ impl WriteSet {
             && self.add_partitions.is_empty()
             && self.appends.is_empty()
             && self.heads.is_empty()
+            && self.put_groups.is_empty()
+            && self.delete_groups.is_empty()
+            && self.commit_offsets.is_empty()
+            && self.delete_offsets.is_empty()
     }
 }
 
 /// The durable store. Implementations must make `commit` atomic.
 pub trait Store {
-    /// Every topic and partition head.
+    /// Every topic and partition head, every consumer group and committed offset.
     fn load_topics(&mut self) -> Result<Snapshot, StoreError>;
     /// The newest batches of a partition whose sizes add up to at most `budget` (at least the
     /// newest one, if any), in ascending offset order.

@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use crate::log::{Batch, Registry, Topic};
-use crate::store::Store;
+use crate::store::{GroupRow, OffsetRow, Store};
 
 pub use admin::{AdminResult, NewTopic};
 pub use reads::ReadQuery;
@@ -59,6 +59,16 @@ pub struct Appended {
 
 pub type AppendResult = Result<Appended, ErrorCode>;
 
+/// Durable consumer-group changes. They join the group commit of the produces queued beside
+/// them; the reply comes after COMMIT.
+#[derive(Debug, Default)]
+pub struct GroupWrite {
+    pub put_groups: Vec<GroupRow>,
+    pub delete_groups: Vec<String>,
+    pub commit_offsets: Vec<OffsetRow>,
+    pub delete_offsets: Vec<(String, Uuid, i32)>,
+}
+
 /// One unit of work for the writer.
 #[derive(Debug)]
 pub enum Command {
@@ -66,6 +76,11 @@ pub enum Command {
     Produce {
         appends: Vec<Append>,
         reply: Option<oneshot::Sender<Vec<AppendResult>>>,
+    },
+    /// Persist consumer-group state; Err(code) if it could not be committed.
+    Groups {
+        write: GroupWrite,
+        reply: oneshot::Sender<Result<(), ErrorCode>>,
     },
     CreateTopics {
         topics: Vec<NewTopic>,
@@ -105,18 +120,24 @@ impl Writer {
     /// Process every command of one wake-up: writes first, in order, then reads.
     pub fn process<S: Store>(&mut self, store: &mut S, commands: Vec<Command>) {
         let mut produces = Vec::new();
+        let mut groups = Vec::new();
         let mut reads = Vec::new();
         for cmd in commands {
             match cmd {
                 Command::Produce { appends, reply } => produces.push((appends, reply)),
+                Command::Groups { write, reply } => groups.push((write, reply)),
                 Command::Read(q) => reads.push(q),
                 admin => {
-                    self.group_commit(store, std::mem::take(&mut produces));
+                    self.group_commit(
+                        store,
+                        std::mem::take(&mut produces),
+                        std::mem::take(&mut groups),
+                    );
                     self.admin(store, admin);
                 }
             }
         }
-        self.group_commit(store, produces);
+        self.group_commit(store, produces, groups);
         for q in reads {
             reads::serve(store, q);
         }

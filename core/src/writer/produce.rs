@@ -8,22 +8,25 @@ use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::{stamp, Append, AppendResult, Appended, Writer};
+use super::{stamp, Append, AppendResult, Appended, ErrorCode, GroupWrite, Writer};
 use crate::log::{Batch, PartitionLog};
 use crate::store::{PartitionRow, Store, WriteSet};
 
 type Reply = Option<oneshot::Sender<Vec<AppendResult>>>;
+type GroupReply = oneshot::Sender<Result<(), ErrorCode>>;
 /// Batches staged per partition, in commit order, with the log they publish to.
 type Staged = IndexMap<(Uuid, i32), (Arc<PartitionLog>, Vec<Batch>)>;
 
 impl Writer {
-    /// Assign offsets to every append, commit them in one transaction, publish, reply.
+    /// Assign offsets to every append, commit them and the group writes in one transaction,
+    /// publish, reply.
     pub(super) fn group_commit<S: Store>(
         &mut self,
         store: &mut S,
         requests: Vec<(Vec<Append>, Reply)>,
+        group_writes: Vec<(GroupWrite, GroupReply)>,
     ) {
-        if requests.is_empty() {
+        if requests.is_empty() && group_writes.is_empty() {
             return;
         }
         let mut next: HashMap<(Uuid, i32), i64> = HashMap::new();
@@ -37,6 +40,24 @@ impl Writer {
                 out.push(self.stage(a, &mut next, &mut staged, &mut ws));
             }
             results.push((out, reply));
+        }
+
+        let mut group_replies = Vec::with_capacity(group_writes.len());
+        for (w, reply) in group_writes {
+            // An offset of a topic deleted meanwhile would fail the whole transaction.
+            let known = w
+                .commit_offsets
+                .iter()
+                .all(|o| self.registry.get_by_id(&o.topic_id).is_some());
+            if !known {
+                let _ = reply.send(Err(ResponseError::UnknownTopicOrPartition.code()));
+                continue;
+            }
+            ws.put_groups.extend(w.put_groups);
+            ws.delete_groups.extend(w.delete_groups);
+            ws.commit_offsets.extend(w.commit_offsets);
+            ws.delete_offsets.extend(w.delete_offsets);
+            group_replies.push(reply);
         }
 
         for ((topic_id, partition), (log, _)) in &staged {
@@ -58,6 +79,9 @@ impl Writer {
                         let _ = reply.send(failed);
                     }
                 }
+                for reply in group_replies {
+                    let _ = reply.send(Err(code));
+                }
                 return;
             }
         }
@@ -70,6 +94,9 @@ impl Writer {
             if let Some(reply) = reply {
                 let _ = reply.send(out);
             }
+        }
+        for reply in group_replies {
+            let _ = reply.send(Ok(()));
         }
     }
 
