@@ -147,7 +147,7 @@ blackbox: build-tests
 	PG_KAFKA_PGURL=postgresql://postgres@127.0.0.1:$(TEST_PGPORT)/postgres \
 	PG_KAFKA_RESTART_CMD="$(TEST_ENV) $(CLUSTER) restart" \
 	PG_KAFKA_SERVER_LOG=$(TEST_PGDATA)/server.log \
-		cargo test -p pg_kafka_tests || rc=$$?; \
+		cargo test -p pg_kafka_tests --no-fail-fast || rc=$$?; \
 	$(TEST_ENV) $(CLUSTER) stop || rc=1; \
 	$(TEST_ENV) $(CLUSTER) check-log || rc=1; \
 	exit $$rc

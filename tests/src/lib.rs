@@ -85,10 +85,13 @@ pub fn producer_config(extra: &[(&str, &str)]) -> ClientConfig {
     c
 }
 
-/// Consumer configuration for `assign`-based reading (no consumer group, no commits).
+/// Consumer configuration for `assign`-based reading (no group join, no commits).
 pub fn consumer_config(extra: &[(&str, &str)]) -> ClientConfig {
     let mut c = base_config();
-    c.set("enable.auto.commit", "false")
+    // librdkafka refuses assign() without a group.id ("Unknown group"); the group is never
+    // joined and nothing is committed, so a unique id keeps consumers independent.
+    c.set("group.id", unique_topic("pg-kafka-tests"))
+        .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("enable.partition.eof", "false")
         .set("auto.offset.reset", "earliest")
