@@ -156,7 +156,7 @@ wait_kafka() {
 }
 
 create_extension() {
-    psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
+    PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
         -c 'CREATE EXTENSION IF NOT EXISTS pg_kafka' >/dev/null || {
         log_tail
         die "CREATE EXTENSION pg_kafka failed"
