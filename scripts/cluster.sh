@@ -203,13 +203,22 @@ do_restart() {
 }
 
 # Foreground: start, follow the log, stop on Ctrl-C / TERM / exit.
+TAIL_PID=
+stop_run() {
+    trap - INT TERM EXIT
+    # A background job of a non-interactive shell ignores SIGINT: end the log follower here.
+    if [ -n "$TAIL_PID" ]; then kill "$TAIL_PID" 2>/dev/null || true; fi
+    do_stop
+}
+
 do_run() {
     need_pgdata
     do_start
-    trap 'trap - INT TERM EXIT; do_stop' INT TERM EXIT
-    echo "following $PGDATA/server.log; Ctrl-C stops the broker"
     tail -n 0 -F "$PGDATA/server.log" &
-    wait $! || true
+    TAIL_PID=$!
+    trap stop_run INT TERM EXIT
+    echo "following $PGDATA/server.log; Ctrl-C stops the broker"
+    wait "$TAIL_PID" || true
 }
 
 # Fail when the server log shows a crashed child or a PANIC.
