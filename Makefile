@@ -127,7 +127,10 @@ core-test:
 	cargo test -p pg_kafka_core
 
 # Installs a debug, pg_test-featured build into Postgres' directories: `make install` must follow.
+# pgrx copies the library over the installed one in place; unlinking it first gives the copy a new
+# inode, so a running `make up` cluster keeps its mapped code instead of crashing.
 pgrx-test: deps
+	$(SUDO) rm -f $(INSTALLED_SO)
 ifeq ($(IS_ROOT),yes)
 	$(CLUSTER) prep-dir $(PGRX_TEST_DATA)
 endif
