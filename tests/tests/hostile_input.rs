@@ -26,6 +26,17 @@ fn assert_rejected(outcome: Outcome, cid: Option<i32>, what: &str) {
     }
 }
 
+/// Records of `topic` stored in Postgres.
+fn stored_records(topic: &str) -> i64 {
+    pg_client()
+        .query_one(
+            "SELECT count(*) FROM kafka.records WHERE topic = $1",
+            &[&topic],
+        )
+        .expect("count kafka.records")
+        .get(0)
+}
+
 /// The broker closed the connection, or answered with a non-zero error code on the partition.
 fn assert_produce_rejected(outcome: Outcome, what: &str) {
     match outcome {
@@ -123,6 +134,11 @@ fn produce_batch_claiming_two_billion_records_is_rejected() {
     let out = raw::send_and_read(&mut s, &raw::request(ApiKey::Produce as i16, 3, 15, &body));
     assert_produce_rejected(out, "record_count 2^31-1");
     raw::assert_broker_alive();
+    assert_eq!(
+        stored_records(&topic),
+        0,
+        "record_count 2^31-1: nothing stored"
+    );
 }
 
 #[test]
@@ -139,6 +155,7 @@ fn produce_batch_with_a_bad_crc_is_rejected_as_corrupt() {
         other => panic!("bad CRC: expected a Produce response, got {other:?}"),
     }
     raw::assert_broker_alive();
+    assert_eq!(stored_records(&topic), 0, "bad CRC: nothing stored");
 }
 
 #[test]
@@ -165,6 +182,7 @@ fn gzip_decompression_bomb_is_rejected() {
     let out = raw::send_and_read(&mut s, &raw::request(ApiKey::Produce as i16, 3, 21, &body));
     assert_produce_rejected(out, "gzip bomb");
     raw::assert_broker_alive();
+    assert_eq!(stored_records(&topic), 0, "gzip bomb: nothing stored");
 }
 
 #[test]
