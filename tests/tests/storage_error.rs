@@ -24,7 +24,10 @@ fn a_failed_commit_gives_storage_error_and_the_worker_keeps_serving() {
     // Make every insert of this topic's batches fail inside the worker's transaction.
     let mut pg = pg_client();
     let id: String = pg
-        .query_one("SELECT topic_id::text FROM kafka.topics WHERE name = $1", &[&topic])
+        .query_one(
+            "SELECT topic_id::text FROM kafka.topics WHERE name = $1",
+            &[&topic],
+        )
         .expect("topic row")
         .get(0);
     let constraint = format!("refuse_{}", id.replace('-', ""));
@@ -34,8 +37,10 @@ fn a_failed_commit_gives_storage_error_and_the_worker_keeps_serving() {
     .expect("add constraint");
 
     let refused = raw_produce(&topic, b"refused");
-    pg.batch_execute(&format!("ALTER TABLE kafka.batches DROP CONSTRAINT {constraint}"))
-        .expect("drop constraint");
+    pg.batch_execute(&format!(
+        "ALTER TABLE kafka.batches DROP CONSTRAINT {constraint}"
+    ))
+    .expect("drop constraint");
     assert_eq!(refused, vec![ResponseError::KafkaStorageError.code()]);
 
     // Nothing of the failed commit is visible, and its offset is assigned to the next batch.
