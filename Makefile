@@ -144,13 +144,16 @@ build-tests:
 blackbox: build-tests
 	@$(TEST_ENV) $(CLUSTER) stop || true
 	@rm -rf $(TEST_PGDATA)
-	@$(TEST_ENV) $(CLUSTER) start
 	@rc=0; \
-	PG_KAFKA_BOOTSTRAP=127.0.0.1:$(TEST_KAFKA_PORT) \
-	PG_KAFKA_PGURL=postgresql://postgres@127.0.0.1:$(TEST_PGPORT)/postgres \
-	PG_KAFKA_RESTART_CMD="$(TEST_ENV) $(CLUSTER) restart" \
-	PG_KAFKA_SERVER_LOG=$(TEST_PGDATA)/server.log \
-		cargo test -p pg_kafka_tests --no-fail-fast || rc=$$?; \
+	if $(TEST_ENV) $(CLUSTER) start; then \
+		PG_KAFKA_BOOTSTRAP=127.0.0.1:$(TEST_KAFKA_PORT) \
+		PG_KAFKA_PGURL=postgresql://postgres@127.0.0.1:$(TEST_PGPORT)/postgres \
+		PG_KAFKA_RESTART_CMD="$(TEST_ENV) $(CLUSTER) restart" \
+		PG_KAFKA_SERVER_LOG=$(TEST_PGDATA)/server.log \
+			cargo test -p pg_kafka_tests --no-fail-fast || rc=$$?; \
+	else \
+		rc=1; \
+	fi; \
 	$(TEST_ENV) $(CLUSTER) stop || rc=1; \
 	$(TEST_ENV) $(CLUSTER) check-log || rc=1; \
 	exit $$rc
