@@ -16,7 +16,6 @@ use uuid::Uuid;
 
 use super::state::{Group, GroupState, JoinReply, JoinedMember, Member};
 use super::Coordinator;
-use crate::writer::GroupWrite;
 
 /// A JoinGroup request as the coordinator needs it.
 #[derive(Debug, Clone, Default)]
@@ -227,10 +226,7 @@ impl Coordinator {
                 reply.members.clear();
             }
             reply.skip_assignment = was_leader && a.supports_skip_assignment;
-            let _ = self.persist(GroupWrite {
-                put_groups: vec![g.to_row(None)],
-                ..GroupWrite::default()
-            });
+            self.persist_detached(g);
             let _ = tx.send(reply);
             return;
         }
@@ -321,10 +317,7 @@ impl Coordinator {
             g.state = GroupState::Empty;
             g.protocol_name = None;
             g.leader = None;
-            let _ = self.persist(GroupWrite {
-                put_groups: vec![g.to_row(None)],
-                ..GroupWrite::default()
-            });
+            self.persist_detached(g);
             return;
         }
         g.protocol_name = g.select_protocol();

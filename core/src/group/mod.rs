@@ -204,6 +204,17 @@ impl Coordinator {
     }
 }
 
+impl Coordinator {
+    /// Queue the group's row without waiting: nobody is answered on it, and if it fails the
+    /// store keeps the previous row, which a restart resumes from (members then rejoin).
+    fn persist_detached(&self, g: &Group) {
+        drop(self.persist(GroupWrite {
+            put_groups: vec![g.to_row(None)],
+            ..GroupWrite::default()
+        }));
+    }
+}
+
 /// The outcome of a queued durable write.
 async fn durable(rx: oneshot::Receiver<Result<(), ErrorCode>>) -> Result<(), ErrorCode> {
     rx.await

@@ -104,7 +104,7 @@ impl Coordinator {
                     results.push((t.clone(), parts.iter().map(|p| (p.partition, e)).collect()));
                 }
                 drop(st);
-                return futures_ready(results, Vec::new(), None, self.clone(), seq);
+                return finish_commit(results, Vec::new(), None, self.clone(), seq);
             }
         };
         write.put_groups.extend(group_row);
@@ -148,7 +148,7 @@ impl Coordinator {
             write.commit_offsets = rows.clone();
             Some(self.persist(write))
         };
-        futures_ready(results, rows, rx, self.clone(), seq)
+        finish_commit(results, rows, rx, self.clone(), seq)
     }
 
     /// Membership and generation checks; a new group for an outside commit is created (its row
@@ -351,38 +351,36 @@ impl Coordinator {
 
 /// The answer of an OffsetCommit: after COMMIT, memory takes the rows and the codes stand; on a
 /// failed commit every partition that was to be written gets the error.
-fn futures_ready(
+async fn finish_commit(
     mut results: TopicResults,
     rows: Vec<OffsetRow>,
     rx: Option<tokio::sync::oneshot::Receiver<Result<(), ErrorCode>>>,
     coord: Arc<Coordinator>,
     seq: u64,
-) -> impl Future<Output = TopicResults> + Send + 'static {
-    async move {
-        let Some(rx) = rx else {
-            return results;
-        };
-        match durable(rx).await {
-            Ok(()) => {
-                let mut st = coord.lock();
-                for o in &rows {
-                    let slot = st.offsets.entry(o.group_id.clone()).or_default();
-                    let newer = slot
-                        .get(&(o.topic_id, o.partition))
-                        .is_none_or(|c| c.seq < seq);
-                    if newer {
-                        slot.insert((o.topic_id, o.partition), Committed::from_row(o, seq));
-                    }
-                }
-            }
-            Err(e) => {
-                for (_, codes) in &mut results {
-                    for (_, c) in codes.iter_mut().filter(|(_, c)| *c == 0) {
-                        *c = e;
-                    }
+) -> TopicResults {
+    let Some(rx) = rx else {
+        return results;
+    };
+    match durable(rx).await {
+        Ok(()) => {
+            let mut st = coord.lock();
+            for o in &rows {
+                let slot = st.offsets.entry(o.group_id.clone()).or_default();
+                let newer = slot
+                    .get(&(o.topic_id, o.partition))
+                    .is_none_or(|c| c.seq < seq);
+                if newer {
+                    slot.insert((o.topic_id, o.partition), Committed::from_row(o, seq));
                 }
             }
         }
-        results
+        Err(e) => {
+            for (_, codes) in &mut results {
+                for (_, c) in codes.iter_mut().filter(|(_, c)| *c == 0) {
+                    *c = e;
+                }
+            }
+        }
     }
+    results
 }

@@ -218,3 +218,28 @@ fn known_tagged_fields_must_fill_their_declared_size() {
     many.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]);
     assert!(walk_body(&crate::protocol::schema::FETCH, 12, &many).is_err());
 }
+
+#[test]
+fn group_requests_with_huge_counts_in_tiny_frames_are_refused() {
+    // JoinGroup v1: group "g", timeouts, member "", type "consumer", then 2^31-1 protocols.
+    let mut body = vec![0, 1, b'g'];
+    body.extend_from_slice(&10_000i32.to_be_bytes());
+    body.extend_from_slice(&10_000i32.to_be_bytes());
+    body.extend_from_slice(&[0, 0, 0, 8]);
+    body.extend_from_slice(b"consumer");
+    body.extend_from_slice(&i32::MAX.to_be_bytes());
+    body.extend_from_slice(&[0, 1, b'r', 0x7f, 0xff, 0xff, 0xff]);
+    let (head, frame) = with_body(ApiKey::JoinGroup, 1, &body);
+    assert!(matches!(
+        decode_request(&head, frame),
+        Err(ProtocolError::Malformed(_))
+    ));
+    // SyncGroup v4 (compact): one assignment whose bytes claim 2^31 - 2 bytes.
+    let mut body = vec![2, b'g', 0, 0, 0, 1, 2, b'm', 0, 2, 2, b'm'];
+    body.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x07, 0, 0]);
+    let (head, frame) = with_body(ApiKey::SyncGroup, 4, &body);
+    assert!(matches!(
+        decode_request(&head, frame),
+        Err(ProtocolError::Malformed(_))
+    ));
+}
