@@ -40,6 +40,8 @@ mod tests_admin;
 #[cfg(test)]
 mod tests_groups;
 #[cfg(test)]
+mod tests_groups_barrier;
+#[cfg(test)]
 mod tests_groups_offsets;
 #[cfg(test)]
 mod tests_limits;

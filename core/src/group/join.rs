@@ -106,6 +106,7 @@ impl Coordinator {
             if a.require_known_member_id && a.instance_id.is_none() {
                 let session = Duration::from_millis(a.session_timeout_ms.unsigned_abs().into());
                 g.pending.insert(id.clone(), now + session);
+                self.expire_pending(g.id.clone(), id.clone(), now + session);
                 fail(tx, ResponseError::MemberIdRequired, &id);
                 return rx;
             }
@@ -237,6 +238,21 @@ impl Coordinator {
             self.prepare_rebalance(g);
         }
         self.try_complete_join(g);
+    }
+
+    /// A member id handed out and never used stops holding up the join barrier at `deadline`.
+    fn expire_pending(self: &Arc<Self>, group: String, member: String, deadline: Instant) {
+        let coord = self.clone();
+        tokio::spawn(async move {
+            sleep_until(deadline).await;
+            let mut st = coord.lock();
+            if let Some(g) = st.groups.get_mut(&group) {
+                if g.pending.get(&member).is_some_and(|d| *d <= Instant::now()) {
+                    g.pending.remove(&member);
+                    coord.try_complete_join(g);
+                }
+            }
+        });
     }
 
     /// Enter PreparingRebalance and arm the barrier's timers.
