@@ -55,7 +55,8 @@ pub(super) fn prune_unused(st: &mut Groups) {
 }
 
 impl Coordinator {
-    pub fn describe(&self, group_id: &str) -> GroupSummary {
+    pub fn describe(self: &Arc<Self>, group_id: &str) -> GroupSummary {
+        self.ensure_started();
         let st = self.lock();
         let Some(g) = st.groups.get(group_id) else {
             return GroupSummary {
@@ -99,7 +100,8 @@ impl Coordinator {
     }
 
     /// Every live group, sorted by id.
-    pub fn list(&self) -> Vec<ListedGroup> {
+    pub fn list(self: &Arc<Self>) -> Vec<ListedGroup> {
+        self.ensure_started();
         let st = self.lock();
         let mut out: Vec<ListedGroup> = st
             .groups

@@ -159,9 +159,16 @@ impl Coordinator {
         self.nonce.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Start the persister and the recovered members' session timers (once, inside the runtime).
+    /// Start the persister and the recovered members' session timers. Must run inside the tokio
+    /// runtime; every request to the coordinator calls it, so calling it is optional, but a
+    /// broker that calls it at start expires recovered members that never come back even if no
+    /// client asks about groups.
+    pub fn start(self: &Arc<Self>) {
+        self.ensure_started();
+    }
+
     fn ensure_started(self: &Arc<Self>) {
-        if self.started.swap(true, Ordering::AcqRel) {
+        if self.started.load(Ordering::Acquire) || self.started.swap(true, Ordering::AcqRel) {
             return;
         }
         let rx = self

@@ -197,10 +197,11 @@ impl Coordinator {
     /// OffsetFetch of one group: the named partitions, or every committed partition of topics
     /// that still exist when `topics` is `None`.
     pub fn fetch_offsets(
-        &self,
+        self: &Arc<Self>,
         group_id: &str,
         topics: Option<Vec<(String, Vec<i32>)>>,
     ) -> Vec<(String, Vec<FetchedPartition>)> {
+        self.ensure_started();
         let st = self.lock();
         let committed = st.offsets.get(group_id);
         let lookup = |id: Uuid, partition: i32| {
