@@ -12,11 +12,22 @@
 mod api_versions;
 mod create_partitions;
 mod create_topics;
+mod delete_groups;
 mod delete_topics;
+mod describe_groups;
 mod fetch;
+mod find_coordinator;
+mod heartbeat;
+mod join_group;
+mod leave_group;
+mod list_groups;
 mod list_offsets;
 mod metadata;
+mod offset_commit;
+mod offset_delete;
+mod offset_fetch;
 mod produce;
+mod sync_group;
 mod topics;
 mod unsupported;
 
@@ -26,6 +37,12 @@ mod testkit;
 mod tests;
 #[cfg(test)]
 mod tests_admin;
+#[cfg(test)]
+mod tests_groups;
+#[cfg(test)]
+mod tests_groups_barrier;
+#[cfg(test)]
+mod tests_groups_offsets;
 #[cfg(test)]
 mod tests_limits;
 #[cfg(test)]
@@ -40,6 +57,7 @@ use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
 
 use crate::config::BrokerConfig;
+use crate::group::Coordinator;
 use crate::log::Registry;
 use crate::net::Bridge;
 
@@ -49,12 +67,14 @@ pub use unsupported::unsupported_response;
 /// the local shim to the real module is this one line: `use crate::protocol;`.
 use crate::protocol;
 
-/// What a handler shares: settings, the topics, and the way to the writer.
+/// What a handler shares: settings, the topics, the way to the writer, the group coordinator.
 #[derive(Debug)]
 pub struct Ctx {
     pub config: BrokerConfig,
     pub registry: Arc<Registry>,
     pub bridge: Bridge,
+    /// The consumer-group coordinator (groups and committed offsets).
+    pub groups: Arc<Coordinator>,
 }
 
 /// The rest of a request's handling; `None` means no response is sent (acks=0).
@@ -74,6 +94,17 @@ pub async fn dispatch(ctx: &Arc<Ctx>, version: i16, req: RequestKind) -> Reply {
         RequestKind::CreateTopics(r) => create_topics::handle(ctx, version, r),
         RequestKind::DeleteTopics(r) => delete_topics::handle(ctx, version, r),
         RequestKind::CreatePartitions(r) => create_partitions::handle(ctx, version, r),
+        RequestKind::FindCoordinator(r) => find_coordinator::handle(ctx, version, r),
+        RequestKind::JoinGroup(r) => join_group::handle(ctx, version, r),
+        RequestKind::SyncGroup(r) => sync_group::handle(ctx, version, r),
+        RequestKind::Heartbeat(r) => heartbeat::handle(ctx, version, r),
+        RequestKind::LeaveGroup(r) => leave_group::handle(ctx, version, r),
+        RequestKind::OffsetCommit(r) => offset_commit::handle(ctx, version, r),
+        RequestKind::OffsetFetch(r) => offset_fetch::handle(ctx, version, r),
+        RequestKind::DescribeGroups(r) => describe_groups::handle(ctx, version, r),
+        RequestKind::ListGroups(r) => list_groups::handle(ctx, version, r),
+        RequestKind::DeleteGroups(r) => delete_groups::handle(ctx, version, r),
+        RequestKind::OffsetDelete(r) => offset_delete::handle(ctx, version, r),
         _ => Box::pin(async { None }),
     }
 }

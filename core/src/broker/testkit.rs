@@ -3,7 +3,7 @@
 //! checks the response encodes at the request's version.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -12,18 +12,25 @@ use kafka_protocol::messages::{RequestKind, ResponseKind};
 
 use super::{dispatch, Ctx};
 use crate::config::BrokerConfig;
+use crate::group::{Coordinator, Limits};
 use crate::log::Registry;
-use crate::store::MemStore;
+use crate::store::{MemStore, Store};
 use crate::writer::Writer;
 
 pub struct Harness {
     pub ctx: Arc<Ctx>,
+    /// The writer's store, shared so tests can look at what was committed.
+    pub store: Arc<Mutex<MemStore>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for Harness {
     fn drop(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -41,29 +48,107 @@ pub fn harness_with(config: BrokerConfig, cache_budget: usize) -> Harness {
     let stop = Arc::new(AtomicBool::new(false));
     let mut writer = Writer::new(registry.clone());
     let flag = stop.clone();
+    let store = Arc::new(Mutex::new(MemStore::new()));
+    let shared = store.clone();
     let thread = std::thread::spawn(move || {
-        let mut store = MemStore::new();
         while !flag.load(Ordering::Relaxed) {
             let cmds = inbox.drain(1024);
             if cmds.is_empty() {
                 std::thread::sleep(Duration::from_millis(1));
             } else {
-                writer.process(&mut store, cmds);
+                writer.process(&mut *lock(&shared), cmds);
             }
         }
     });
+    let groups = Arc::new(Coordinator::new(
+        Limits::default(),
+        bridge.clone(),
+        registry.clone(),
+        Vec::new(),
+        Vec::new(),
+    ));
     Harness {
         ctx: Arc::new(Ctx {
             config,
             registry,
             bridge,
+            groups,
         }),
+        store,
         stop,
         thread: Some(thread),
+        task: None,
+    }
+}
+
+fn lock(store: &Mutex<MemStore>) -> std::sync::MutexGuard<'_, MemStore> {
+    store.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A harness whose writer is a task on the current runtime, so that tests of timers can pause
+/// tokio's clock (it advances in 1 ms steps while the writer idles). Call inside the runtime.
+pub fn group_harness(limits: Limits) -> Harness {
+    let registry = Arc::new(Registry::new(1 << 20));
+    let (bridge, mut inbox) = crate::net::bridge().unwrap();
+    let mut writer = Writer::new(registry.clone());
+    let store = Arc::new(Mutex::new(MemStore::new()));
+    let shared = store.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            let cmds = inbox.drain(1024);
+            if cmds.is_empty() {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            } else {
+                writer.process(&mut *lock(&shared), cmds);
+            }
+        }
+    });
+    let groups = Arc::new(Coordinator::new(
+        limits,
+        bridge.clone(),
+        registry.clone(),
+        Vec::new(),
+        Vec::new(),
+    ));
+    Harness {
+        ctx: Arc::new(Ctx {
+            config: BrokerConfig::default(),
+            registry,
+            bridge,
+            groups,
+        }),
+        store,
+        stop: Arc::new(AtomicBool::new(false)),
+        thread: None,
+        task: Some(task),
     }
 }
 
 impl Harness {
+    /// Replace the coordinator with one rebuilt from what the store committed, as a restart
+    /// would (topics stay as they are in memory).
+    pub fn restart_coordinator(&mut self, limits: Limits) {
+        let snapshot = lock(&self.store).load_topics().unwrap();
+        let groups = Arc::new(Coordinator::new(
+            limits,
+            self.ctx.bridge.clone(),
+            self.ctx.registry.clone(),
+            snapshot.groups,
+            snapshot.offsets,
+        ));
+        self.ctx = Arc::new(Ctx {
+            config: self.ctx.config.clone(),
+            registry: self.ctx.registry.clone(),
+            bridge: self.ctx.bridge.clone(),
+            groups,
+        });
+    }
+
+    /// The store's committed groups and offsets.
+    pub fn committed(&self) -> crate::store::Snapshot {
+        lock(&self.store).load_topics().unwrap()
+    }
+
     /// Dispatch, await the reply, and check the response encodes at `version`.
     pub async fn call(&self, version: i16, req: impl Into<RequestKind>) -> Option<ResponseKind> {
         let resp = dispatch(&self.ctx, version, req.into()).await.await;

@@ -8,9 +8,7 @@
 
 use kafka_protocol::messages::{
     AddOffsetsToTxnResponse, ApiKey, ApiVersionsResponse, DescribeClusterResponse, EndTxnResponse,
-    FindCoordinatorResponse, HeartbeatResponse, InitProducerIdResponse, JoinGroupResponse,
-    LeaveGroupResponse, ListGroupsResponse, OffsetFetchResponse, ResponseKind,
-    SaslAuthenticateResponse, SaslHandshakeResponse, SyncGroupResponse,
+    InitProducerIdResponse, ResponseKind, SaslAuthenticateResponse, SaslHandshakeResponse,
 };
 use kafka_protocol::protocol::Message;
 use kafka_protocol::ResponseError;
@@ -44,19 +42,12 @@ pub fn unsupported_response(api_key: i16, version: i16) -> Option<ResponseKind> 
             within::<ApiVersionsResponse>(version, 0, i16::MAX)
                 .then_some(ResponseKind::ApiVersions(r))
         }
-        ApiKey::FindCoordinator => respond!(FindCoordinatorResponse, FindCoordinator, (0, 3)),
-        ApiKey::JoinGroup => respond!(JoinGroupResponse, JoinGroup, all),
-        ApiKey::SyncGroup => respond!(SyncGroupResponse, SyncGroup, all),
-        ApiKey::Heartbeat => respond!(HeartbeatResponse, Heartbeat, all),
-        ApiKey::LeaveGroup => respond!(LeaveGroupResponse, LeaveGroup, all),
-        ApiKey::ListGroups => respond!(ListGroupsResponse, ListGroups, all),
         ApiKey::DescribeCluster => respond!(DescribeClusterResponse, DescribeCluster, all),
         ApiKey::InitProducerId => respond!(InitProducerIdResponse, InitProducerId, all),
         ApiKey::SaslHandshake => respond!(SaslHandshakeResponse, SaslHandshake, all),
         ApiKey::SaslAuthenticate => respond!(SaslAuthenticateResponse, SaslAuthenticate, all),
         ApiKey::AddOffsetsToTxn => respond!(AddOffsetsToTxnResponse, AddOffsetsToTxn, all),
         ApiKey::EndTxn => respond!(EndTxnResponse, EndTxn, all),
-        ApiKey::OffsetFetch => respond!(OffsetFetchResponse, OffsetFetch, (2, 7)),
         _ => None,
     }
 }

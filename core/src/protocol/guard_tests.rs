@@ -51,7 +51,9 @@ fn every_api_version_round_trips_through_the_guard() {
         assert_eq!(decoded, req, "{key:?} v{v}");
         checked += 1;
     }
-    assert_eq!(checked, 9 + 13 + 8 + 13 + 5 + 6 + 6 + 4);
+    // Produce, Fetch, ListOffsets, Metadata, ApiVersions, CreateTopics, DeleteTopics,
+    // CreatePartitions, then the consumer-group APIs.
+    assert_eq!(checked, 9 + 13 + 8 + 13 + 5 + 6 + 6 + 4 + 65);
 }
 
 /// A body whose fields before the first top-level array are zero/empty, then a huge count,
@@ -215,4 +217,29 @@ fn known_tagged_fields_must_fill_their_declared_size() {
     let mut many = body[..at].to_vec();
     many.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]);
     assert!(walk_body(&crate::protocol::schema::FETCH, 12, &many).is_err());
+}
+
+#[test]
+fn group_requests_with_huge_counts_in_tiny_frames_are_refused() {
+    // JoinGroup v1: group "g", timeouts, member "", type "consumer", then 2^31-1 protocols.
+    let mut body = vec![0, 1, b'g'];
+    body.extend_from_slice(&10_000i32.to_be_bytes());
+    body.extend_from_slice(&10_000i32.to_be_bytes());
+    body.extend_from_slice(&[0, 0, 0, 8]);
+    body.extend_from_slice(b"consumer");
+    body.extend_from_slice(&i32::MAX.to_be_bytes());
+    body.extend_from_slice(&[0, 1, b'r', 0x7f, 0xff, 0xff, 0xff]);
+    let (head, frame) = with_body(ApiKey::JoinGroup, 1, &body);
+    assert!(matches!(
+        decode_request(&head, frame),
+        Err(ProtocolError::Malformed(_))
+    ));
+    // SyncGroup v4 (compact): one assignment whose bytes claim 2^31 - 2 bytes.
+    let mut body = vec![2, b'g', 0, 0, 0, 1, 2, b'm', 0, 2, 2, b'm'];
+    body.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x07, 0, 0]);
+    let (head, frame) = with_body(ApiKey::SyncGroup, 4, &body);
+    assert!(matches!(
+        decode_request(&head, frame),
+        Err(ProtocolError::Malformed(_))
+    ));
 }

@@ -25,6 +25,9 @@ use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
 use uuid::Uuid;
 
+#[path = "samples_groups.rs"]
+mod groups;
+
 fn s(v: &'static str) -> StrBytes {
     StrBytes::from_static_str(v)
 }
@@ -44,6 +47,17 @@ pub fn request(key: ApiKey, v: i16) -> RequestKind {
         ApiKey::CreateTopics => RequestKind::CreateTopics(create_topics(v)),
         ApiKey::DeleteTopics => RequestKind::DeleteTopics(delete_topics(v)),
         ApiKey::CreatePartitions => RequestKind::CreatePartitions(create_partitions(v)),
+        ApiKey::FindCoordinator => RequestKind::FindCoordinator(groups::find_coordinator(v)),
+        ApiKey::JoinGroup => RequestKind::JoinGroup(groups::join_group(v)),
+        ApiKey::SyncGroup => RequestKind::SyncGroup(groups::sync_group(v)),
+        ApiKey::Heartbeat => RequestKind::Heartbeat(groups::heartbeat(v)),
+        ApiKey::LeaveGroup => RequestKind::LeaveGroup(groups::leave_group(v)),
+        ApiKey::OffsetCommit => RequestKind::OffsetCommit(groups::offset_commit(v)),
+        ApiKey::OffsetFetch => RequestKind::OffsetFetch(groups::offset_fetch(v)),
+        ApiKey::DescribeGroups => RequestKind::DescribeGroups(groups::describe_groups(v)),
+        ApiKey::ListGroups => RequestKind::ListGroups(groups::list_groups(v)),
+        ApiKey::DeleteGroups => RequestKind::DeleteGroups(groups::delete_groups(v)),
+        ApiKey::OffsetDelete => RequestKind::OffsetDelete(groups::offset_delete(v)),
         other => panic!("no sample for {other:?}"),
     }
 }

@@ -43,6 +43,15 @@ pub static TABLE: &[ApiRow] = &[
     row(ApiKey::Fetch, 4, 16, 4, &schema::FETCH),
     row(ApiKey::ListOffsets, 1, 8, 1, &schema::LIST_OFFSETS),
     row(ApiKey::Metadata, 0, 12, 0, &schema::METADATA),
+    row(ApiKey::OffsetCommit, 2, 9, 2, &schema::OFFSET_COMMIT),
+    row(ApiKey::OffsetFetch, 1, 9, 1, &schema::OFFSET_FETCH),
+    row(ApiKey::FindCoordinator, 0, 4, 0, &schema::FIND_COORDINATOR),
+    row(ApiKey::JoinGroup, 0, 9, 0, &schema::JOIN_GROUP),
+    row(ApiKey::Heartbeat, 0, 4, 0, &schema::HEARTBEAT),
+    row(ApiKey::LeaveGroup, 0, 5, 0, &schema::LEAVE_GROUP),
+    row(ApiKey::SyncGroup, 0, 5, 0, &schema::SYNC_GROUP),
+    row(ApiKey::DescribeGroups, 0, 5, 0, &schema::DESCRIBE_GROUPS),
+    row(ApiKey::ListGroups, 0, 5, 0, &schema::LIST_GROUPS),
     row(ApiKey::ApiVersions, 0, 4, 0, &schema::API_VERSIONS),
     row(ApiKey::CreateTopics, 2, 7, 2, &schema::CREATE_TOPICS),
     row(ApiKey::DeleteTopics, 1, 6, 1, &schema::DELETE_TOPICS),
@@ -53,6 +62,8 @@ pub static TABLE: &[ApiRow] = &[
         0,
         &schema::CREATE_PARTITIONS,
     ),
+    row(ApiKey::DeleteGroups, 0, 2, 0, &schema::DELETE_GROUPS),
+    row(ApiKey::OffsetDelete, 0, 0, 0, &schema::OFFSET_DELETE),
 ];
 
 /// The row for an API key, if we speak that API at all.

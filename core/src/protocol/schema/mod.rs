@@ -10,20 +10,42 @@
 mod api_versions;
 mod create_partitions;
 mod create_topics;
+mod delete_groups;
 mod delete_topics;
+mod describe_groups;
 mod fetch;
+mod find_coordinator;
+mod heartbeat;
+mod join_group;
+mod leave_group;
+mod list_groups;
 mod list_offsets;
 mod metadata;
+mod offset_commit;
+mod offset_delete;
+mod offset_fetch;
 mod produce;
+mod sync_group;
 
 pub use api_versions::API_VERSIONS;
 pub use create_partitions::CREATE_PARTITIONS;
 pub use create_topics::CREATE_TOPICS;
+pub use delete_groups::DELETE_GROUPS;
 pub use delete_topics::DELETE_TOPICS;
+pub use describe_groups::DESCRIBE_GROUPS;
 pub use fetch::FETCH;
+pub use find_coordinator::FIND_COORDINATOR;
+pub use heartbeat::HEARTBEAT;
+pub use join_group::JOIN_GROUP;
+pub use leave_group::LEAVE_GROUP;
+pub use list_groups::LIST_GROUPS;
 pub use list_offsets::LIST_OFFSETS;
 pub use metadata::METADATA;
+pub use offset_commit::OFFSET_COMMIT;
+pub use offset_delete::OFFSET_DELETE;
+pub use offset_fetch::OFFSET_FETCH;
 pub use produce::PRODUCE;
+pub use sync_group::SYNC_GROUP;
 
 /// Wire kind of one field. Strings, bytes and arrays switch to their compact encodings in the
 /// API's flexible versions.

@@ -1,0 +1,94 @@
+//! OffsetFetch (v1-9): committed offsets from the coordinator's memory; one group (v1-7) or
+//! several (v8+); null topics mean every committed partition of the group.
+//!
+//! Owns no state. A partition with no commit answers offset -1.
+
+use std::sync::Arc;
+
+use kafka_protocol::messages::offset_fetch_response::{
+    OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions,
+    OffsetFetchResponseTopic, OffsetFetchResponseTopics,
+};
+use kafka_protocol::messages::{OffsetFetchRequest, OffsetFetchResponse, ResponseKind};
+
+use super::{ready, str_bytes, topic_name, Ctx, Reply};
+use crate::group::FetchedPartition;
+
+type Fetched = Vec<(String, Vec<FetchedPartition>)>;
+
+pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: OffsetFetchRequest) -> Reply {
+    let mut resp = OffsetFetchResponse::default();
+    if version <= 7 {
+        let topics = req.topics.map(|ts| {
+            ts.into_iter()
+                .map(|t| (t.name.0.to_string(), t.partition_indexes))
+                .collect()
+        });
+        let fetched = ctx.groups.fetch_offsets(&req.group_id.0, topics);
+        resp.topics = v1_topics(version, fetched);
+        return ready(ResponseKind::OffsetFetch(resp));
+    }
+    resp.groups = req
+        .groups
+        .into_iter()
+        .map(|g| {
+            let topics = g.topics.map(|ts| {
+                ts.into_iter()
+                    .map(|t| (t.name.0.to_string(), t.partition_indexes))
+                    .collect()
+            });
+            let fetched = ctx.groups.fetch_offsets(&g.group_id.0, topics);
+            let mut out = OffsetFetchResponseGroup::default();
+            out.group_id = g.group_id;
+            out.topics = v8_topics(fetched);
+            out
+        })
+        .collect();
+    ready(ResponseKind::OffsetFetch(resp))
+}
+
+fn v1_topics(version: i16, fetched: Fetched) -> Vec<OffsetFetchResponseTopic> {
+    fetched
+        .into_iter()
+        .map(|(name, parts)| {
+            let mut t = OffsetFetchResponseTopic::default();
+            t.name = topic_name(&name);
+            t.partitions = parts
+                .into_iter()
+                .map(|f| {
+                    let mut p = OffsetFetchResponsePartition::default();
+                    p.partition_index = f.partition;
+                    p.committed_offset = f.offset;
+                    if version >= 5 {
+                        p.committed_leader_epoch = f.leader_epoch;
+                    }
+                    p.metadata = f.metadata.as_deref().map(str_bytes);
+                    p
+                })
+                .collect();
+            t
+        })
+        .collect()
+}
+
+fn v8_topics(fetched: Fetched) -> Vec<OffsetFetchResponseTopics> {
+    fetched
+        .into_iter()
+        .map(|(name, parts)| {
+            let mut t = OffsetFetchResponseTopics::default();
+            t.name = topic_name(&name);
+            t.partitions = parts
+                .into_iter()
+                .map(|f| {
+                    let mut p = OffsetFetchResponsePartitions::default();
+                    p.partition_index = f.partition;
+                    p.committed_offset = f.offset;
+                    p.committed_leader_epoch = f.leader_epoch;
+                    p.metadata = f.metadata.as_deref().map(str_bytes);
+                    p
+                })
+                .collect();
+            t
+        })
+        .collect()
+}
