@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pg_kafka_core::broker::Ctx;
+use pg_kafka_core::group::{Coordinator, Limits};
 use pg_kafka_core::log::Registry;
 use pg_kafka_core::writer::Writer;
 use pg_kafka_core::{net, recovery};
@@ -54,10 +55,12 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
         Err(e) => panic!("pg_kafka: recovery failed: {e}"),
     };
     log!(
-        "pg_kafka: recovered {} topics, {} partitions, {} cached bytes in {} ms",
+        "pg_kafka: recovered {} topics, {} partitions, {} cached bytes, {} groups, {} offsets in {} ms",
         recovered.topics,
         recovered.partitions,
         recovered.cached_bytes,
+        recovered.groups.len(),
+        recovered.offsets.len(),
         started.elapsed().as_millis()
     );
 
@@ -65,10 +68,18 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
         Ok(b) => b,
         Err(e) => panic!("pg_kafka: cannot create the wake socket: {e}"),
     };
+    let groups = Arc::new(Coordinator::new(
+        Limits::default(),
+        bridge.clone(),
+        registry.clone(),
+        recovered.groups,
+        recovered.offsets,
+    ));
     let ctx = Arc::new(Ctx {
         config: config.clone(),
         registry: registry.clone(),
         bridge,
+        groups,
     });
     let server = match net::start(ctx, NET_THREADS) {
         Ok(s) => s,

@@ -9,16 +9,21 @@ use kafka_protocol::messages::join_group_response::JoinGroupResponseMember;
 use kafka_protocol::messages::{JoinGroupRequest, JoinGroupResponse, ResponseKind};
 use kafka_protocol::ResponseError;
 
-use super::{str_bytes, Ctx, Reply};
+use super::{str_bytes, Client, Ctx, Reply};
 use crate::group::{JoinArgs, JoinReply};
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: JoinGroupRequest) -> Reply {
+pub(super) fn handle(
+    ctx: &Arc<Ctx>,
+    client: &Client,
+    version: i16,
+    req: JoinGroupRequest,
+) -> Reply {
     let args = JoinArgs {
         group_id: req.group_id.0.to_string(),
         member_id: req.member_id.to_string(),
         instance_id: req.group_instance_id.map(|i| i.to_string()),
-        client_id: String::new(),
-        client_host: String::new(),
+        client_id: client.id.clone(),
+        client_host: client.host.clone(),
         session_timeout_ms: req.session_timeout_ms,
         rebalance_timeout_ms: if version >= 1 {
             req.rebalance_timeout_ms

@@ -77,6 +77,14 @@ pub struct Ctx {
     pub groups: Arc<Coordinator>,
 }
 
+/// Who sent a request: the client id of its header and the peer address, as Kafka reports them
+/// in DescribeGroups ("/127.0.0.1").
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    pub id: String,
+    pub host: String,
+}
+
 /// The rest of a request's handling; `None` means no response is sent (acks=0).
 pub type Reply = Pin<Box<dyn Future<Output = Option<ResponseKind>> + Send>>;
 
@@ -84,7 +92,7 @@ pub type Reply = Pin<Box<dyn Future<Output = Option<ResponseKind>> + Send>>;
 ///
 /// The net layer dispatches only APIs of the version table and answers the others with
 /// [`unsupported_response`]; anything else that reaches here gets no response.
-pub async fn dispatch(ctx: &Arc<Ctx>, version: i16, req: RequestKind) -> Reply {
+pub async fn dispatch(ctx: &Arc<Ctx>, client: &Client, version: i16, req: RequestKind) -> Reply {
     match req {
         RequestKind::ApiVersions(r) => api_versions::handle(version, r),
         RequestKind::Metadata(r) => metadata::handle(ctx, version, r),
@@ -95,7 +103,7 @@ pub async fn dispatch(ctx: &Arc<Ctx>, version: i16, req: RequestKind) -> Reply {
         RequestKind::DeleteTopics(r) => delete_topics::handle(ctx, version, r),
         RequestKind::CreatePartitions(r) => create_partitions::handle(ctx, version, r),
         RequestKind::FindCoordinator(r) => find_coordinator::handle(ctx, version, r),
-        RequestKind::JoinGroup(r) => join_group::handle(ctx, version, r),
+        RequestKind::JoinGroup(r) => join_group::handle(ctx, client, version, r),
         RequestKind::SyncGroup(r) => sync_group::handle(ctx, version, r),
         RequestKind::Heartbeat(r) => heartbeat::handle(ctx, version, r),
         RequestKind::LeaveGroup(r) => leave_group::handle(ctx, version, r),

@@ -151,7 +151,9 @@ impl Harness {
 
     /// Dispatch, await the reply, and check the response encodes at `version`.
     pub async fn call(&self, version: i16, req: impl Into<RequestKind>) -> Option<ResponseKind> {
-        let resp = dispatch(&self.ctx, version, req.into()).await.await;
+        let resp = dispatch(&self.ctx, &super::Client::default(), version, req.into())
+            .await
+            .await;
         if let Some(r) = &resp {
             let mut buf = BytesMut::new();
             if let Err(e) = r.encode(&mut buf, version) {

@@ -218,6 +218,7 @@ async fn fetch_long_poll_wakes_when_data_is_published() {
     assert_eq!(produce(&h, "lp", 0, batch(&[(1, b"first")])).await, (0, 0));
     let reply = super::dispatch(
         &h.ctx,
+        &super::Client::default(),
         12,
         fetch_req("lp", Uuid::nil(), 1, 1, 60_000).into(),
     )

@@ -15,12 +15,14 @@ async fn pipelined_produces_are_appended_in_request_order() {
     produce(&h, "order", 0, batch(&[(1, b"create")])).await;
     let first = dispatch(
         &h.ctx,
+        &super::Client::default(),
         9,
         produce_req(1, "order", 0, Some(batch(&[(2, b"a")]))).into(),
     )
     .await;
     let second = dispatch(
         &h.ctx,
+        &super::Client::default(),
         9,
         produce_req(1, "order", 0, Some(batch(&[(3, b"b")]))).into(),
     )

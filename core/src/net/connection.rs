@@ -18,7 +18,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::broker::{self, Ctx};
+use crate::broker::{self, Client, Ctx};
 use crate::protocol::{self, versions, RequestHead};
 
 /// Requests of one connection being worked on at once; the reader waits beyond this.
@@ -58,7 +58,7 @@ pub(super) async fn serve(
         }
     });
     tokio::select! {
-        r = read_requests(&mut rd, &ctx, &tx) => {
+        r = read_requests(&mut rd, peer, &ctx, &tx) => {
             if let Err(why) = r {
                 eprintln!("pg_kafka: closing connection from {peer}: {why}");
             }
@@ -71,6 +71,7 @@ pub(super) async fn serve(
 
 async fn read_requests<R: AsyncRead + Unpin>(
     rd: &mut R,
+    peer: SocketAddr,
     ctx: &Arc<Ctx>,
     tx: &mpsc::Sender<JoinHandle<Out>>,
 ) -> Result<(), String> {
@@ -88,7 +89,7 @@ async fn read_requests<R: AsyncRead + Unpin>(
         }
         let frame = read_frame(rd, size as usize).await?;
         let head = protocol::parse_head(&frame).map_err(|e| e.to_string())?;
-        let task = match handle(ctx, head, frame).await? {
+        let task = match handle(ctx, peer, head, frame).await? {
             Some(task) => task,
             None => continue,
         };
@@ -118,6 +119,7 @@ async fn read_frame<R: AsyncRead + Unpin>(rd: &mut R, size: usize) -> Result<Byt
 /// Decode and dispatch one request; the returned task yields its response frame.
 async fn handle(
     ctx: &Arc<Ctx>,
+    peer: SocketAddr,
     head: RequestHead,
     frame: Bytes,
 ) -> Result<Option<JoinHandle<Out>>, String> {
@@ -140,7 +142,11 @@ async fn handle(
         };
     }
     let request = protocol::decode_request(&head, frame).map_err(|e| e.to_string())?;
-    let reply = broker::dispatch(ctx, version, request).await;
+    let client = Client {
+        id: head.client_id.clone().unwrap_or_default(),
+        host: format!("/{}", peer.ip()),
+    };
+    let reply = broker::dispatch(ctx, &client, version, request).await;
     Ok(Some(tokio::spawn(async move {
         match reply.await {
             Some(response) => encode(cid, key, version, &response),

@@ -70,6 +70,8 @@ pub fn start(ctx: Arc<Ctx>, worker_threads: usize) -> std::io::Result<Server> {
                         }
                     };
                     let _ = ready_tx.send(listener.local_addr());
+                    // Session timers of recovered group members run from now on.
+                    ctx.groups.start();
                     accept_loop(listener, ctx, stop_rx).await;
                 });
                 rt.shutdown_timeout(std::time::Duration::from_secs(1));
