@@ -62,4 +62,16 @@ fn records_and_offsets_survive_a_restart() {
     );
     let all: Vec<Rec> = before.iter().chain(&after).cloned().collect();
     assert_same(&all, &consume(&topic, 0, 0, 150), 0);
+
+    // The tables agree with what the broker serves.
+    let rows = sql_records(&mut pg_client(), "kafka.read_records($1)", &topic);
+    let offsets: Vec<i64> = rows.iter().map(|r| r.offset).collect();
+    assert_eq!(
+        offsets,
+        (0..150).collect::<Vec<i64>>(),
+        "offsets in kafka.read_records"
+    );
+    for (r, row) in all.iter().zip(&rows) {
+        assert_eq!(row.value, r.value, "SQL value at offset {}", row.offset);
+    }
 }
