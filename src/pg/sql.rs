@@ -1,5 +1,5 @@
-//! SQL objects: the schema (sql/schema.sql), the batch decoder behind kafka.decode_batch, and the
-//! record views and functions (sql/records.sql).
+//! SQL objects: the schema (sql/schema.sql), consumer-group views (sql/groups.sql), the batch
+//! decoder behind kafka.decode_batch, and the record views and functions (sql/records.sql).
 
 use pg_kafka_core::protocol::batch::decode_records;
 use pgrx::prelude::*;
@@ -40,9 +40,11 @@ fn decode_batch_raw(
     }))
 }
 
+pgrx::extension_sql_file!("../../sql/groups.sql", name = "groups", requires = ["schema"]);
+
 pgrx::extension_sql_file!(
     "../../sql/records.sql",
     name = "records",
-    requires = [decode_batch_raw],
+    requires = [decode_batch_raw, "groups"],
     finalize
 );
