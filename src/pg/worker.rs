@@ -23,6 +23,8 @@ use super::{guc, txn};
 const RESTART_DELAY: Duration = Duration::from_secs(5);
 /// Commands handed to the writer per group commit at most.
 const MAX_COMMANDS_PER_COMMIT: usize = 4096;
+/// How often the worker checks that its extension is still the one it loaded.
+const EXTENSION_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 /// Tokio worker threads for the network.
 const NET_THREADS: usize = 2;
 
@@ -43,9 +45,9 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
     let database = guc::database();
     BackgroundWorker::connect_worker_to_spi(Some(&database), None);
 
-    if !wait_for_extension(&database) {
+    let Some(extension) = wait_for_extension(&database) else {
         return;
-    }
+    };
     let config = guc::broker_config();
     let registry = Arc::new(Registry::new(config.log_cache_size));
     let mut store = SpiStore;
@@ -97,10 +99,20 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
 
     let mut writer = Writer::new(registry);
     let wake_fd = inbox.wake_fd();
+    let mut checked = std::time::Instant::now();
     loop {
         wait(Some(wake_fd), Duration::from_secs(1));
         if BackgroundWorker::sigterm_received() {
             break;
+        }
+        if checked.elapsed() >= EXTENSION_CHECK_INTERVAL {
+            checked = std::time::Instant::now();
+            if extension_oid() != Some(extension) {
+                // Dropped (and maybe re-created): memory no longer matches the tables. Exit with
+                // an error so the postmaster restarts the worker, which rebuilds from the tables.
+                server.shutdown();
+                panic!("pg_kafka: the extension was dropped or re-created; restarting the worker");
+            }
         }
         if BackgroundWorker::sighup_received() {
             // SAFETY: main thread; reloads postgresql.conf as every backend does on SIGHUP.
@@ -138,17 +150,22 @@ fn wait(fd: Option<i32>, timeout: Duration) {
     }
 }
 
-/// Wait until `CREATE EXTENSION pg_kafka` has run. Returns false on SIGTERM.
-fn wait_for_extension(database: &str) -> bool {
+/// The oid of the installed extension, if it is installed.
+fn extension_oid() -> Option<pg_sys::Oid> {
+    match txn::run(|| {
+        Spi::get_one::<pg_sys::Oid>("SELECT oid FROM pg_extension WHERE extname = 'pg_kafka'")
+    }) {
+        Ok(Ok(oid)) => oid,
+        _ => None,
+    }
+}
+
+/// Wait until `CREATE EXTENSION pg_kafka` has run; its oid, or None on SIGTERM.
+fn wait_for_extension(database: &str) -> Option<pg_sys::Oid> {
     let mut logged = false;
     loop {
-        let exists = txn::run(|| {
-            Spi::get_one::<bool>(
-                "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_kafka')",
-            )
-        });
-        if let Ok(Ok(Some(true))) = exists {
-            return true;
+        if let Some(oid) = extension_oid() {
+            return Some(oid);
         }
         if !logged {
             log!("pg_kafka: waiting for CREATE EXTENSION pg_kafka in database {database:?}");
@@ -156,7 +173,7 @@ fn wait_for_extension(database: &str) -> bool {
         }
         wait(None, Duration::from_secs(1));
         if BackgroundWorker::sigterm_received() {
-            return false;
+            return None;
         }
     }
 }
