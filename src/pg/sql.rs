@@ -40,7 +40,11 @@ fn decode_batch_raw(
     }))
 }
 
-pgrx::extension_sql_file!("../../sql/groups.sql", name = "groups", requires = ["schema"]);
+pgrx::extension_sql_file!(
+    "../../sql/groups.sql",
+    name = "groups",
+    requires = ["schema"]
+);
 
 pgrx::extension_sql_file!(
     "../../sql/records.sql",

@@ -149,7 +149,7 @@ mod tests {
         ws.commit_offsets.push(offset(7));
         Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).unwrap();
 
-        let (groups, offsets) = Spi::connect(|c| crate::pg::store_groups::load(c)).unwrap();
+        let (groups, offsets) = Spi::connect(crate::pg::store_groups::load).unwrap();
         assert_eq!(groups.len(), 1);
         assert_eq!(groups[0].members.len(), 2);
         assert_eq!(groups[0].members[1].assignment, vec![3, 4, 5]);
@@ -164,7 +164,7 @@ mod tests {
         let mut ws = WriteSet::default();
         ws.delete_groups.push("g1".into());
         Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).unwrap();
-        let (groups, offsets) = Spi::connect(|c| crate::pg::store_groups::load(c)).unwrap();
+        let (groups, offsets) = Spi::connect(crate::pg::store_groups::load).unwrap();
         assert!(groups.is_empty() && offsets.is_empty());
     }
 
