@@ -55,7 +55,7 @@ TEST_ENV := PGBIN=$(PGBIN) PGDATA=$(TEST_PGDATA) PGPORT=$(TEST_PGPORT) PG_KAFKA_
 INSTALLED_SO := $(shell $(PG_CONFIG) --pkglibdir 2>/dev/null || echo /usr/lib/postgresql/15/lib)/pg_kafka.so
 
 .PHONY: help deps apt-deps pgrx-deps install run up down restart status test fmt-check clippy \
-	core-test pgrx-test blackbox bench build-tests clean-clusters
+	core-test pgrx-test blackbox bench build-tests clean-clusters clients client-test
 
 help:
 	@sed -n '3,9p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -141,21 +141,48 @@ build-tests:
 
 # Black-box tests on a fresh test cluster; the cluster stops and its log is checked even when
 # tests fail.
-blackbox: build-tests
+blackbox: build-tests clients
 	@$(TEST_ENV) $(CLUSTER) stop || true
 	@rm -rf $(TEST_PGDATA)
 	@rc=0; \
 	if $(TEST_ENV) $(CLUSTER) start; then \
-		PG_KAFKA_BOOTSTRAP=127.0.0.1:$(TEST_KAFKA_PORT) \
+		export PG_KAFKA_BOOTSTRAP=127.0.0.1:$(TEST_KAFKA_PORT) \
 		PG_KAFKA_PGURL=postgresql://postgres@127.0.0.1:$(TEST_PGPORT)/postgres \
 		PG_KAFKA_RESTART_CMD="$(TEST_ENV) $(CLUSTER) restart" \
-		PG_KAFKA_SERVER_LOG=$(TEST_PGDATA)/server.log \
-			cargo test -p pg_kafka_tests --no-fail-fast || rc=$$?; \
+		PG_KAFKA_SERVER_LOG=$(TEST_PGDATA)/server.log; \
+		cargo test -p pg_kafka_tests --no-fail-fast || rc=$$?; \
+		$(MAKE) --no-print-directory client-test || rc=$$?; \
 	else \
 		rc=1; \
 	fi; \
 	$(TEST_ENV) $(CLUSTER) stop || rc=1; \
 	$(TEST_ENV) $(CLUSTER) check-log || rc=1; \
+	exit $$rc
+
+# Python (pytest in a venv) and Node (node --test) client tests live in tests/clients; their
+# packages are pinned there (requirements.txt, package-lock.json). Quick when already installed.
+CLIENTS := $(CURDIR)/tests/clients
+
+clients: $(CLIENTS)/.venv/.installed $(CLIENTS)/node_modules/.installed
+
+$(CLIENTS)/.venv/.installed: $(CLIENTS)/requirements.txt
+	@python3 -c 'import ensurepip' 2>/dev/null || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv; }
+	python3 -m venv $(CLIENTS)/.venv
+	$(CLIENTS)/.venv/bin/pip install -q -r $<
+	@touch $@
+
+$(CLIENTS)/node_modules/.installed: $(CLIENTS)/package.json $(CLIENTS)/package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; }
+	cd $(CLIENTS) && npm ci --no-audit --no-fund
+	@touch $@
+
+# The client tests against PG_KAFKA_BOOTSTRAP (blackbox sets it; else the `make up` cluster).
+# Both suites run; either failing fails the target.
+client-test: clients
+	@export PG_KAFKA_BOOTSTRAP=$${PG_KAFKA_BOOTSTRAP:-127.0.0.1:$(PG_KAFKA_PORT)}; rc=0; \
+	cd $(CLIENTS); \
+	.venv/bin/pytest -q -p no:cacheprovider || rc=1; \
+	node --test node/ || rc=1; \
 	exit $$rc
 
 ## ---- benchmarks -----------------------------------------------------------------------------
