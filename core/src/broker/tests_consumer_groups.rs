@@ -268,3 +268,32 @@ async fn bad_joins_get_the_kafka_errors() {
     let r = hb(&h, 1, beat("A", -3, None)).await;
     assert_eq!(r.error_code, ResponseError::InvalidRequest.code());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_member_that_never_revokes_is_fenced_after_its_rebalance_timeout() {
+    let h = group_harness(Limits::default());
+    let t = create_topic(&h, "t", 6).await;
+    let mut slow = join_req("A", &["t"], None);
+    slow.rebalance_timeout_ms = 10_000;
+    assert_eq!(hb(&h, 1, slow).await.member_epoch, 1);
+    let mut b_epoch = hb(&h, 1, join_req("B", &["t"], None)).await.member_epoch;
+    assert_eq!(b_epoch, 2);
+    let all: Vec<i32> = (0..6).collect();
+    let mut a_error = 0;
+    let mut b_parts = None;
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        if a_error == 0 {
+            // A keeps heartbeating but keeps every partition.
+            a_error = hb(&h, 1, beat("A", 1, Some((t, &all)))).await.error_code;
+        }
+        let b = hb(&h, 1, beat("B", b_epoch, None)).await;
+        assert_eq!(b.error_code, 0);
+        b_epoch = b.member_epoch;
+        if let Some(p) = parts(&b, t).filter(|p| !p.is_empty()) {
+            b_parts = Some((b.member_epoch, p));
+        }
+    }
+    assert_eq!(a_error, ResponseError::UnknownMemberId.code());
+    assert_eq!(b_parts, Some((3, (0..6).collect())));
+}
