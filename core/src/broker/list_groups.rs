@@ -1,5 +1,5 @@
-//! ListGroups (v0-5): every live group; v4 filters by state, v5 by type (all groups here are
-//! "classic"). Filters match case-insensitively, as Kafka's do.
+//! ListGroups (v0-5): every live group; v4 filters by state, v5 by type ("classic", or
+//! "consumer" for a consumer-protocol group). Filters match case-insensitively, as Kafka's do.
 //!
 //! Owns no state.
 
@@ -10,28 +10,27 @@ use kafka_protocol::messages::{GroupId, ListGroupsRequest, ListGroupsResponse, R
 
 use super::{ready, str_bytes, Ctx, Reply};
 
-const GROUP_TYPE: &str = "classic";
-
 pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: ListGroupsRequest) -> Reply {
     let wanted = |filter: &[kafka_protocol::protocol::StrBytes], value: &str| {
         filter.is_empty() || filter.iter().any(|f| f.eq_ignore_ascii_case(value))
     };
-    let types_ok = wanted(&req.types_filter, GROUP_TYPE);
     let mut resp = ListGroupsResponse::default();
     resp.groups = ctx
         .groups
         .list()
         .into_iter()
-        .filter(|g| types_ok && wanted(&req.states_filter, g.state.name()))
+        .filter(|g| {
+            wanted(&req.types_filter, g.group_type) && wanted(&req.states_filter, g.state_name)
+        })
         .map(|g| {
             let mut out = ListedGroup::default();
             out.group_id = GroupId(str_bytes(&g.group_id));
             out.protocol_type = str_bytes(&g.protocol_type);
             if version >= 4 {
-                out.group_state = str_bytes(g.state.name());
+                out.group_state = str_bytes(g.state_name);
             }
             if version >= 5 {
-                out.group_type = str_bytes(GROUP_TYPE);
+                out.group_type = str_bytes(g.group_type);
             }
             out
         })

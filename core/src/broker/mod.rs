@@ -10,6 +10,8 @@
 //! defaults, so the encoder accepts them); error codes come from `kafka_protocol::ResponseError`.
 
 mod api_versions;
+mod consumer_group_describe;
+mod consumer_group_heartbeat;
 mod create_partitions;
 mod create_topics;
 mod delete_groups;
@@ -37,6 +39,10 @@ mod testkit;
 mod tests;
 #[cfg(test)]
 mod tests_admin;
+#[cfg(test)]
+mod tests_consumer_groups;
+#[cfg(test)]
+mod tests_consumer_groups_offsets;
 #[cfg(test)]
 mod tests_groups;
 #[cfg(test)]
@@ -113,6 +119,10 @@ pub async fn dispatch(ctx: &Arc<Ctx>, client: &Client, version: i16, req: Reques
         RequestKind::ListGroups(r) => list_groups::handle(ctx, version, r),
         RequestKind::DeleteGroups(r) => delete_groups::handle(ctx, version, r),
         RequestKind::OffsetDelete(r) => offset_delete::handle(ctx, version, r),
+        RequestKind::ConsumerGroupHeartbeat(r) => {
+            consumer_group_heartbeat::handle(ctx, client, version, r)
+        }
+        RequestKind::ConsumerGroupDescribe(r) => consumer_group_describe::handle(ctx, version, r),
         _ => Box::pin(async { None }),
     }
 }

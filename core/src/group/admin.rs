@@ -41,13 +41,19 @@ pub struct ListedGroup {
     pub group_id: String,
     pub protocol_type: String,
     pub state: GroupState,
+    /// "classic" or "consumer" (a consumer-protocol group).
+    pub group_type: &'static str,
+    /// The state name ListGroups reports (a consumer-protocol group has its own states).
+    pub state_name: &'static str,
 }
 
 /// Drop groups that hold nothing: no members, no handed-out ids, no offsets, never persisted.
 pub(super) fn prune_unused(st: &mut Groups) {
     let offsets = &st.offsets;
+    let consumer = &st.consumer;
     st.groups.retain(|id, g| {
         !(g.members.is_empty()
+            && consumer.get(id).is_none_or(|c| c.members.is_empty())
             && g.pending.is_empty()
             && g.generation == 0
             && offsets.get(id).is_none_or(|o| o.is_empty()))
@@ -58,6 +64,15 @@ impl Coordinator {
     pub fn describe(self: &Arc<Self>, group_id: &str) -> GroupSummary {
         self.ensure_started();
         let st = self.lock();
+        if let Some(c) = super::consumer_admin::active(&st, group_id) {
+            // Its members speak the consumer protocol: ConsumerGroupDescribe shows them.
+            return GroupSummary {
+                state: super::consumer_admin::classic_state(c),
+                protocol_type: super::consumer_ops::CONSUMER_PROTOCOL.to_owned(),
+                protocol_data: String::new(),
+                members: Vec::new(),
+            };
+        }
         let Some(g) = st.groups.get(group_id) else {
             return GroupSummary {
                 state: GroupState::Dead,
@@ -107,10 +122,21 @@ impl Coordinator {
             .groups
             .values()
             .filter(|g| g.state != GroupState::Dead)
-            .map(|g| ListedGroup {
-                group_id: g.id.clone(),
-                protocol_type: g.protocol_type.clone().unwrap_or_default(),
-                state: g.state,
+            .map(|g| match st.consumer.get(&g.id) {
+                Some(c) if g.members.is_empty() => ListedGroup {
+                    group_id: g.id.clone(),
+                    protocol_type: super::consumer_ops::CONSUMER_PROTOCOL.to_owned(),
+                    state: super::consumer_admin::classic_state(c),
+                    group_type: "consumer",
+                    state_name: c.state_name(),
+                },
+                _ => ListedGroup {
+                    group_id: g.id.clone(),
+                    protocol_type: g.protocol_type.clone().unwrap_or_default(),
+                    state: g.state,
+                    group_type: "classic",
+                    state_name: g.state.name(),
+                },
             })
             .collect();
         out.sort_by(|a, b| a.group_id.cmp(&b.group_id));
@@ -128,8 +154,10 @@ impl Coordinator {
         {
             let mut st = self.lock();
             for id in ids {
+                let busy = super::consumer_admin::active(&st, &id).is_some();
                 let e = match st.groups.get_mut(&id) {
                     None => ResponseError::GroupIdNotFound.code(),
+                    Some(_) if busy => ResponseError::NonEmptyGroup.code(),
                     Some(g) if g.state == GroupState::Dead => ResponseError::GroupIdNotFound.code(),
                     Some(g) if !g.members.is_empty() => ResponseError::NonEmptyGroup.code(),
                     Some(g) => {
@@ -160,6 +188,7 @@ impl Coordinator {
                     Ok(()) => {
                         st.groups.remove(id);
                         st.offsets.remove(id);
+                        st.consumer.remove(id);
                     }
                     Err(_) => {
                         if let Some(g) = st.groups.get_mut(id) {

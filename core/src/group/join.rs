@@ -62,6 +62,12 @@ impl Coordinator {
             fail(tx, ResponseError::InvalidGroupId, &a.member_id);
             return rx;
         }
+        if super::consumer_admin::active(&st, &a.group_id).is_some() {
+            fail(tx, ResponseError::InconsistentGroupProtocol, &a.member_id);
+            return rx;
+        }
+        // An empty consumer-protocol group gives its id back to the classic protocol.
+        st.consumer.remove(&a.group_id);
         if !st.groups.contains_key(&a.group_id) {
             if !a.member_id.is_empty() {
                 fail(tx, ResponseError::UnknownMemberId, &a.member_id);

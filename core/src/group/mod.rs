@@ -19,6 +19,10 @@
 //! without a rebalance, one that is gone expires after its session timeout.
 
 mod admin;
+mod assignor;
+mod consumer;
+mod consumer_admin;
+mod consumer_ops;
 mod join;
 mod members;
 mod offsets;
@@ -40,6 +44,10 @@ use crate::store::{GroupRow, OffsetRow};
 use crate::writer::{Command, ErrorCode, GroupWrite};
 
 pub use admin::{GroupSummary, ListedGroup, MemberSummary};
+pub use assignor::TopicAssignment;
+pub use consumer_ops::{
+    ConsumerGroupSummary, ConsumerHeartbeat, ConsumerHeartbeatReply, ConsumerMemberSummary,
+};
 pub use join::JoinArgs;
 pub use members::SyncArgs;
 pub use offsets::{CommitArgs, FetchedPartition, PartitionCommit};
@@ -87,6 +95,8 @@ impl Default for Limits {
 #[derive(Debug, Default)]
 pub(crate) struct Groups {
     groups: HashMap<String, Group>,
+    /// Consumer-protocol (KIP-848) groups; each also has an Empty anchor in `groups`.
+    consumer: HashMap<String, consumer::ConsumerGroup>,
     offsets: HashMap<String, HashMap<(uuid::Uuid, i32), Committed>>,
     /// Orders offset commits: memory keeps the newest one committed.
     next_seq: u64,

@@ -162,6 +162,9 @@ impl Coordinator {
         if a.group_id.is_empty() {
             return Err(code(ResponseError::InvalidGroupId));
         }
+        if let Some(c) = super::consumer_admin::active(st, &a.group_id) {
+            return super::consumer_admin::check_commit(c, a).map(|()| None);
+        }
         let Some(g) = st.groups.get_mut(&a.group_id) else {
             if !outside {
                 return Err(code(ResponseError::IllegalGeneration));

@@ -52,8 +52,9 @@ fn every_api_version_round_trips_through_the_guard() {
         checked += 1;
     }
     // Produce, Fetch, ListOffsets, Metadata, ApiVersions, CreateTopics, DeleteTopics,
-    // CreatePartitions, then the consumer-group APIs.
-    assert_eq!(checked, 9 + 13 + 8 + 13 + 5 + 6 + 6 + 4 + 65);
+    // CreatePartitions, the classic consumer-group APIs, then ConsumerGroupHeartbeat and
+    // ConsumerGroupDescribe.
+    assert_eq!(checked, 9 + 13 + 8 + 13 + 5 + 6 + 6 + 4 + 65 + 2 + 2);
 }
 
 /// A body whose fields before the first top-level array are zero/empty, then a huge count,

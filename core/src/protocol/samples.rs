@@ -58,6 +58,12 @@ pub fn request(key: ApiKey, v: i16) -> RequestKind {
         ApiKey::ListGroups => RequestKind::ListGroups(groups::list_groups(v)),
         ApiKey::DeleteGroups => RequestKind::DeleteGroups(groups::delete_groups(v)),
         ApiKey::OffsetDelete => RequestKind::OffsetDelete(groups::offset_delete(v)),
+        ApiKey::ConsumerGroupHeartbeat => {
+            RequestKind::ConsumerGroupHeartbeat(groups::consumer_group_heartbeat(v))
+        }
+        ApiKey::ConsumerGroupDescribe => {
+            RequestKind::ConsumerGroupDescribe(groups::consumer_group_describe(v))
+        }
         other => panic!("no sample for {other:?}"),
     }
 }

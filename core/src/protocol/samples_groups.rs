@@ -3,6 +3,7 @@
 //! only, as the fuzz test includes it by path).
 
 use bytes::Bytes;
+use kafka_protocol::messages::consumer_group_heartbeat_request::TopicPartitions;
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::leave_group_request::MemberIdentity;
 use kafka_protocol::messages::offset_commit_request::{
@@ -225,4 +226,32 @@ pub fn offset_delete(_v: i16) -> OffsetDeleteRequest {
     OffsetDeleteRequest::default()
         .with_group_id(group("g1"))
         .with_topics(vec![t("a"), t("b")])
+}
+
+pub fn consumer_group_heartbeat(v: i16) -> ConsumerGroupHeartbeatRequest {
+    let tp = |id: u128, parts: Vec<i32>| {
+        TopicPartitions::default()
+            .with_topic_id(uuid::Uuid::from_u128(id))
+            .with_partitions(parts)
+    };
+    let mut r = ConsumerGroupHeartbeatRequest::default()
+        .with_group_id(group("g1"))
+        .with_member_id(s("m-1"))
+        .with_member_epoch(3)
+        .with_instance_id(Some(s("instance-1")))
+        .with_rack_id(Some(s("rack-a")))
+        .with_rebalance_timeout_ms(30_000)
+        .with_subscribed_topic_names(Some(vec![topic("a"), topic("b")]))
+        .with_server_assignor(Some(s("uniform")))
+        .with_topic_partitions(Some(vec![tp(1, vec![0, 1]), tp(2, vec![3])]));
+    if v >= 1 {
+        r = r.with_subscribed_topic_regex(Some(s("^a.*")));
+    }
+    r
+}
+
+pub fn consumer_group_describe(_v: i16) -> ConsumerGroupDescribeRequest {
+    ConsumerGroupDescribeRequest::default()
+        .with_group_ids(vec![group("g1"), group("g2")])
+        .with_include_authorized_operations(true)
 }

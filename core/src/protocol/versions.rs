@@ -64,6 +64,20 @@ pub static TABLE: &[ApiRow] = &[
     ),
     row(ApiKey::DeleteGroups, 0, 2, 0, &schema::DELETE_GROUPS),
     row(ApiKey::OffsetDelete, 0, 0, 0, &schema::OFFSET_DELETE),
+    row(
+        ApiKey::ConsumerGroupHeartbeat,
+        0,
+        1,
+        0,
+        &schema::CONSUMER_GROUP_HEARTBEAT,
+    ),
+    row(
+        ApiKey::ConsumerGroupDescribe,
+        0,
+        1,
+        0,
+        &schema::CONSUMER_GROUP_DESCRIBE,
+    ),
 ];
 
 /// The row for an API key, if we speak that API at all.

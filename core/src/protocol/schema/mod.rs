@@ -8,6 +8,8 @@
 //! with one `ApiSchema` plus one row in `versions.rs`.
 
 mod api_versions;
+mod consumer_group_describe;
+mod consumer_group_heartbeat;
 mod create_partitions;
 mod create_topics;
 mod delete_groups;
@@ -28,6 +30,8 @@ mod produce;
 mod sync_group;
 
 pub use api_versions::API_VERSIONS;
+pub use consumer_group_describe::CONSUMER_GROUP_DESCRIBE;
+pub use consumer_group_heartbeat::CONSUMER_GROUP_HEARTBEAT;
 pub use create_partitions::CREATE_PARTITIONS;
 pub use create_topics::CREATE_TOPICS;
 pub use delete_groups::DELETE_GROUPS;
