@@ -54,11 +54,7 @@ impl ClientContext for RebalanceLog {}
 
 impl ConsumerContext for RebalanceLog {
     fn pre_rebalance(&self, rebalance: &Rebalance<'_>) {
-        let partitions = |tpl: &rdkafka::TopicPartitionList| {
-            let mut p: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
-            p.sort_unstable();
-            p
-        };
+        let partitions = |tpl: &rdkafka::TopicPartitionList| partitions_of(tpl, None);
         let event = match rebalance {
             Rebalance::Assign(tpl) => RebalanceEvent::Assign(partitions(tpl)),
             Rebalance::Revoke(tpl) => RebalanceEvent::Revoke(partitions(tpl)),
@@ -85,12 +81,26 @@ pub fn member(group: &str, extra: &[(&str, &str)]) -> BaseConsumer<RebalanceLog>
 
 /// The partitions of `topic` currently assigned to `c`, sorted.
 pub fn assigned<C: ConsumerContext>(c: &BaseConsumer<C>, topic: &str) -> BTreeSet<i32> {
-    c.assignment()
-        .expect("assignment")
-        .elements_for_topic(topic)
-        .iter()
-        .map(|e| e.partition())
+    partitions_of(&c.assignment().expect("assignment"), Some(topic))
+        .into_iter()
         .collect()
+}
+
+/// The partitions a list names (of `topic` only, when given), sorted. rdkafka 0.33 builds a
+/// slice from the list's element pointer even when librdkafka left it null (an empty list in a
+/// cooperative rebalance callback), which is undefined behaviour: empty lists are not read.
+fn partitions_of(tpl: &rdkafka::TopicPartitionList, topic: Option<&str>) -> Vec<i32> {
+    if tpl.count() == 0 {
+        return Vec::new();
+    }
+    let mut p: Vec<i32> = tpl
+        .elements()
+        .iter()
+        .filter(|e| topic.is_none_or(|t| e.topic() == t))
+        .map(|e| e.partition())
+        .collect();
+    p.sort_unstable();
+    p
 }
 
 /// Polls every member in turn (serving rebalance callbacks and heartbeats-driven rejoins) until
