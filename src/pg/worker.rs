@@ -42,6 +42,7 @@ pub fn register() {
 #[unsafe(no_mangle)]
 pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
     BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
+    keep_freed_memory();
     let database = guc::database();
     BackgroundWorker::connect_worker_to_spi(Some(&database), None);
 
@@ -128,6 +129,18 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
     }
     log!("pg_kafka: shutting down");
     server.shutdown();
+}
+
+/// Group commits copy megabytes per transaction. With glibc's defaults every large buffer is a
+/// fresh mmap, so each commit pays for page faults that zero new pages (measured at about a
+/// quarter of the main thread's time); keep freed memory in the heap for reuse instead. The
+/// worker's memory then stays near its peak group-commit size rather than shrinking after it.
+fn keep_freed_memory() {
+    // SAFETY: mallopt only changes glibc's allocation thresholds for this process.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+    }
 }
 
 /// Sleep until the latch is set, `fd` is readable, or the timeout passes; exit if the
