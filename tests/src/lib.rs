@@ -5,6 +5,7 @@
 //! Owns no broker state; everything here talks to a running cluster over TCP only.
 
 pub mod batch;
+pub mod bench_groups;
 pub mod groups;
 pub mod raw;
 

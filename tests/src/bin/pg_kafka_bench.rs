@@ -319,7 +319,81 @@ fn main() {
         consume_scenario(&t1k, 1024, n1k);
         latency_scenario(500, ((10.0 * scale()).ceil() as u64).max(2));
     }
+    if enabled("groups") {
+        group_join_scenario(2);
+        group_join_scenario(10);
+        heartbeat_scenario(false);
+        heartbeat_scenario(true);
+    }
     if enabled("postgres") {
         postgres_floor(1024, n1k, 1000);
     }
+}
+
+/// From the first JoinGroup of `members` members (started together) to the last SyncGroup
+/// answer; median of 5 fresh groups. Includes the coordinator's initial rebalance delay.
+fn group_join_scenario(members: usize) {
+    let mut runs: Vec<u64> = (0..5)
+        .map(|_| {
+            let group = unique_topic("bench-group");
+            bench_groups::join_to_stable(&group, members).as_micros() as u64
+        })
+        .collect();
+    runs.sort_unstable();
+    emit(json!({
+        "scenario": format!("group_join_to_stable_{members}_members"),
+        "runs": runs.len(),
+        "median_ms": percentile(&runs, 0.5),
+        "max_ms": percentile(&runs, 1.0),
+    }));
+}
+
+/// Heartbeat round trips of a stable member, every 10 ms for 5 s; with `loaded`, a producer
+/// sends 1 KiB records with acks=all as fast as it can meanwhile.
+fn heartbeat_scenario(loaded: bool) {
+    let count = scaled(500);
+    let done = Arc::new(AtomicBool::new(false));
+    let load = loaded.then(|| {
+        let done = done.clone();
+        let topic = unique_topic("bench-heartbeat-load");
+        std::thread::spawn(move || {
+            let p = producer(&[("acks", "all"), ("linger.ms", "5")]);
+            let value = payload(1024, 3);
+            let mut sent = 0u64;
+            while !done.load(Ordering::Relaxed) {
+                let rec: BaseRecord<'_, [u8], Vec<u8>, Box<usize>> =
+                    BaseRecord::with_opaque_to(&topic, Box::new(0)).payload(&value);
+                match p.send(rec) {
+                    Ok(()) => sent += 1,
+                    Err(_) => {
+                        p.poll(Duration::from_millis(1));
+                    }
+                }
+                p.poll(Duration::ZERO);
+            }
+            let _ = p.flush(PATIENCE);
+            sent
+        })
+    });
+    if loaded {
+        // Let the producer reach a steady state before measuring.
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let group = unique_topic("bench-heartbeat");
+    let mut rtts: Vec<u64> =
+        bench_groups::heartbeat_round_trips(&group, count, Duration::from_millis(10))
+            .into_iter()
+            .map(|d| d.as_micros() as u64)
+            .collect();
+    done.store(true, Ordering::Relaxed);
+    let produced = load.map(|h| h.join().expect("load thread"));
+    rtts.sort_unstable();
+    emit(json!({
+        "scenario": if loaded { "heartbeat_rtt_under_produce_load" } else { "heartbeat_rtt_idle" },
+        "heartbeats": rtts.len(),
+        "p50_ms": percentile(&rtts, 0.5),
+        "p99_ms": percentile(&rtts, 0.99),
+        "max_ms": percentile(&rtts, 1.0),
+        "records_produced_meanwhile": produced,
+    }));
 }
