@@ -9,21 +9,30 @@
 //! built for the version the request asked for (fields absent at that version keep their
 //! defaults, so the encoder accepts them); error codes come from `kafka_protocol::ResponseError`.
 
+mod alter_configs;
 mod api_versions;
 mod consumer_group_describe;
 mod consumer_group_heartbeat;
 mod create_partitions;
 mod create_topics;
 mod delete_groups;
+mod delete_records;
 mod delete_topics;
+mod describe_cluster;
+mod describe_configs;
 mod describe_groups;
+mod describe_log_dirs;
+mod describe_topic_partitions;
+mod elect_leaders;
 mod fetch;
 mod find_coordinator;
 mod heartbeat;
+mod incremental_alter_configs;
 mod join_group;
 mod leave_group;
 mod list_groups;
 mod list_offsets;
+mod list_partition_reassignments;
 mod metadata;
 mod offset_commit;
 mod offset_delete;
@@ -39,6 +48,10 @@ mod testkit;
 mod tests;
 #[cfg(test)]
 mod tests_admin;
+#[cfg(test)]
+mod tests_configs;
+#[cfg(test)]
+mod tests_admin_apis;
 #[cfg(test)]
 mod tests_consumer_groups;
 #[cfg(test)]
@@ -123,6 +136,21 @@ pub async fn dispatch(ctx: &Arc<Ctx>, client: &Client, version: i16, req: Reques
             consumer_group_heartbeat::handle(ctx, client, version, r)
         }
         RequestKind::ConsumerGroupDescribe(r) => consumer_group_describe::handle(ctx, version, r),
+        RequestKind::DescribeConfigs(r) => describe_configs::handle(ctx, version, r),
+        RequestKind::AlterConfigs(r) => alter_configs::handle(ctx, version, r),
+        RequestKind::IncrementalAlterConfigs(r) => {
+            incremental_alter_configs::handle(ctx, version, r)
+        }
+        RequestKind::DescribeCluster(r) => describe_cluster::handle(ctx, version, r),
+        RequestKind::DescribeLogDirs(r) => describe_log_dirs::handle(ctx, version, r),
+        RequestKind::DescribeTopicPartitions(r) => {
+            describe_topic_partitions::handle(ctx, version, r)
+        }
+        RequestKind::DeleteRecords(r) => delete_records::handle(ctx, version, r),
+        RequestKind::ElectLeaders(r) => elect_leaders::handle(ctx, version, r),
+        RequestKind::ListPartitionReassignments(r) => {
+            list_partition_reassignments::handle(version, r)
+        }
         _ => Box::pin(async { None }),
     }
 }

@@ -16,7 +16,7 @@ use tokio::sync::oneshot;
 use super::protocol::batch::{self, BatchInfo};
 use super::topics::ensure_topics;
 use super::{storage_error, Ctx, Reply};
-use crate::log::Topic;
+use crate::log::{configs, Topic};
 use crate::writer::{Append, AppendResult, Command, PendingBatch};
 
 /// Kafka's default `max.message.bytes`: the largest batch a topic accepts.
@@ -138,6 +138,19 @@ fn max_message_bytes(topic: &Topic) -> usize {
         .unwrap_or(DEFAULT_MAX_MESSAGE_BYTES)
 }
 
+/// The codec a topic's `compression.type` demands, if any. Batches are stored verbatim, never
+/// recompressed, so a batch in another codec is refused rather than converted.
+fn required_codec(topic: &Topic) -> Option<i16> {
+    match configs::effective(&topic.configs, "compression.type")? {
+        "uncompressed" => Some(0),
+        "gzip" => Some(1),
+        "snappy" => Some(2),
+        "lz4" => Some(3),
+        "zstd" => Some(4),
+        _ => None,
+    }
+}
+
 /// The partition's batches, ready for the writer, or the error code for the whole partition.
 fn pending(
     ctx: &Ctx,
@@ -155,10 +168,14 @@ fn pending(
     let infos =
         batch::validate_batches(&records, ctx.config.max_request_size).map_err(|e| e.code())?;
     let limit = max_message_bytes(topic);
+    let codec = required_codec(topic);
     let mut out = Vec::new();
     let mut at = 0usize;
     for info in infos {
         check(&info, limit)?;
+        if codec.is_some_and(|c| c != info.attributes & 0x07) {
+            return Err(ResponseError::InvalidRecord.code());
+        }
         let end = at
             .checked_add(info.byte_len)
             .filter(|e| *e <= records.len())

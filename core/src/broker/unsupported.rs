@@ -7,7 +7,7 @@
 //! listed, and only versions the protocol crate can encode.
 
 use kafka_protocol::messages::{
-    AddOffsetsToTxnResponse, ApiKey, ApiVersionsResponse, DescribeClusterResponse, EndTxnResponse,
+    AddOffsetsToTxnResponse, ApiKey, ApiVersionsResponse, EndTxnResponse,
     InitProducerIdResponse, ResponseKind, SaslAuthenticateResponse, SaslHandshakeResponse,
 };
 use kafka_protocol::protocol::Message;
@@ -42,7 +42,6 @@ pub fn unsupported_response(api_key: i16, version: i16) -> Option<ResponseKind> 
             within::<ApiVersionsResponse>(version, 0, i16::MAX)
                 .then_some(ResponseKind::ApiVersions(r))
         }
-        ApiKey::DescribeCluster => respond!(DescribeClusterResponse, DescribeCluster, all),
         ApiKey::InitProducerId => respond!(InitProducerIdResponse, InitProducerId, all),
         ApiKey::SaslHandshake => respond!(SaslHandshakeResponse, SaslHandshake, all),
         ApiKey::SaslAuthenticate => respond!(SaslAuthenticateResponse, SaslAuthenticate, all),

@@ -2,12 +2,13 @@
 //!
 //! Owns: [`Batch`] (one stored RecordBatch and its columns), [`PartitionLog`] (one partition's
 //! window of committed batches, its high watermark and log start, and the publish notification),
-//! and [`Registry`] (the topics this broker knows).
+//! [`Registry`] (the topics this broker knows) and [`configs`] (the topic-config model).
 //!
 //! Invariants: only the writer (the worker's main thread, after COMMIT) publishes; readers never
 //! see a batch that is not committed; high watermark and log start never move backwards; the bytes
 //! cached across all partitions stay within the configured budget plus one batch per partition.
 
+pub mod configs;
 mod partition;
 mod registry;
 

@@ -110,6 +110,12 @@ impl Walker<'_> {
                 Ok(())
             }
             Kind::Struct(s) => self.structure(s),
+            Kind::OptionStruct(s) => {
+                if self.c.take(1)? == [1] {
+                    self.structure(s)?;
+                }
+                Ok(())
+            }
         }
     }
 

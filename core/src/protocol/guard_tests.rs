@@ -53,8 +53,13 @@ fn every_api_version_round_trips_through_the_guard() {
     }
     // Produce, Fetch, ListOffsets, Metadata, ApiVersions, CreateTopics, DeleteTopics,
     // CreatePartitions, the classic consumer-group APIs, then ConsumerGroupHeartbeat and
-    // ConsumerGroupDescribe.
-    assert_eq!(checked, 9 + 13 + 8 + 13 + 5 + 6 + 6 + 4 + 65 + 2 + 2);
+    // ConsumerGroupDescribe, then the admin APIs: DescribeConfigs, AlterConfigs,
+    // IncrementalAlterConfigs, DescribeCluster, DescribeLogDirs, DescribeTopicPartitions,
+    // DeleteRecords, ElectLeaders, ListPartitionReassignments.
+    assert_eq!(
+        checked,
+        9 + 13 + 8 + 13 + 5 + 6 + 6 + 4 + 65 + 2 + 2 + (4 + 3 + 2 + 3 + 4 + 1 + 3 + 3 + 1)
+    );
 }
 
 /// A body whose fields before the first top-level array are zero/empty, then a huge count,
@@ -78,7 +83,7 @@ fn huge_count_body(schema: &ApiSchema, v: i16, compact_count: &[u8]) -> Option<V
                 body.resize(30.max(body.len()), 0);
                 return Some(body);
             }
-            Kind::Struct(_) => return None,
+            Kind::Struct(_) | Kind::OptionStruct(_) => return None,
         }
     }
     None
@@ -243,4 +248,15 @@ fn group_requests_with_huge_counts_in_tiny_frames_are_refused() {
         decode_request(&head, frame),
         Err(ProtocolError::Malformed(_))
     ));
+}
+
+#[test]
+fn a_null_or_present_cursor_is_walked_and_a_missing_one_refused() {
+    let schema = &crate::protocol::schema::DESCRIBE_TOPIC_PARTITIONS;
+    // No topics, limit 0, cursor null (-1), no tagged fields.
+    assert!(walk_body(schema, 0, &[1, 0, 0, 0, 0, 0xff, 0]).is_ok());
+    // A present cursor: name "t", partition 0, its tagged fields, then the body's.
+    assert!(walk_body(schema, 0, &[1, 0, 0, 0, 0, 1, 2, b't', 0, 0, 0, 0, 0, 0]).is_ok());
+    // The marker says present but the cursor is cut off.
+    assert!(walk_body(schema, 0, &[1, 0, 0, 0, 0, 1, 2]).is_err());
 }

@@ -25,6 +25,8 @@ use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
 use uuid::Uuid;
 
+#[path = "samples_admin.rs"]
+mod admin;
 #[path = "samples_groups.rs"]
 mod groups;
 
@@ -63,6 +65,21 @@ pub fn request(key: ApiKey, v: i16) -> RequestKind {
         }
         ApiKey::ConsumerGroupDescribe => {
             RequestKind::ConsumerGroupDescribe(groups::consumer_group_describe(v))
+        }
+        ApiKey::DescribeConfigs => RequestKind::DescribeConfigs(admin::describe_configs(v)),
+        ApiKey::AlterConfigs => RequestKind::AlterConfigs(admin::alter_configs(v)),
+        ApiKey::IncrementalAlterConfigs => {
+            RequestKind::IncrementalAlterConfigs(admin::incremental_alter_configs(v))
+        }
+        ApiKey::DescribeCluster => RequestKind::DescribeCluster(admin::describe_cluster(v)),
+        ApiKey::DescribeLogDirs => RequestKind::DescribeLogDirs(admin::describe_log_dirs(v)),
+        ApiKey::DescribeTopicPartitions => {
+            RequestKind::DescribeTopicPartitions(admin::describe_topic_partitions(v))
+        }
+        ApiKey::DeleteRecords => RequestKind::DeleteRecords(admin::delete_records(v)),
+        ApiKey::ElectLeaders => RequestKind::ElectLeaders(admin::elect_leaders(v)),
+        ApiKey::ListPartitionReassignments => {
+            RequestKind::ListPartitionReassignments(admin::list_partition_reassignments(v))
         }
         other => panic!("no sample for {other:?}"),
     }

@@ -55,6 +55,10 @@ pub static TABLE: &[ApiRow] = &[
     row(ApiKey::ApiVersions, 0, 4, 0, &schema::API_VERSIONS),
     row(ApiKey::CreateTopics, 2, 7, 2, &schema::CREATE_TOPICS),
     row(ApiKey::DeleteTopics, 1, 6, 1, &schema::DELETE_TOPICS),
+    row(ApiKey::DeleteRecords, 0, 2, 0, &schema::DELETE_RECORDS),
+    row(ApiKey::DescribeConfigs, 1, 4, 1, &schema::DESCRIBE_CONFIGS),
+    row(ApiKey::AlterConfigs, 0, 2, 0, &schema::ALTER_CONFIGS),
+    row(ApiKey::DescribeLogDirs, 1, 4, 1, &schema::DESCRIBE_LOG_DIRS),
     row(
         ApiKey::CreatePartitions,
         0,
@@ -63,7 +67,23 @@ pub static TABLE: &[ApiRow] = &[
         &schema::CREATE_PARTITIONS,
     ),
     row(ApiKey::DeleteGroups, 0, 2, 0, &schema::DELETE_GROUPS),
+    row(ApiKey::ElectLeaders, 0, 2, 0, &schema::ELECT_LEADERS),
+    row(
+        ApiKey::IncrementalAlterConfigs,
+        0,
+        1,
+        0,
+        &schema::INCREMENTAL_ALTER_CONFIGS,
+    ),
+    row(
+        ApiKey::ListPartitionReassignments,
+        0,
+        0,
+        0,
+        &schema::LIST_PARTITION_REASSIGNMENTS,
+    ),
     row(ApiKey::OffsetDelete, 0, 0, 0, &schema::OFFSET_DELETE),
+    row(ApiKey::DescribeCluster, 0, 2, 0, &schema::DESCRIBE_CLUSTER),
     row(
         ApiKey::ConsumerGroupHeartbeat,
         0,
@@ -77,6 +97,13 @@ pub static TABLE: &[ApiRow] = &[
         1,
         0,
         &schema::CONSUMER_GROUP_DESCRIBE,
+    ),
+    row(
+        ApiKey::DescribeTopicPartitions,
+        0,
+        0,
+        0,
+        &schema::DESCRIBE_TOPIC_PARTITIONS,
     ),
 ];
 

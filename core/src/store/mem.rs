@@ -117,6 +117,11 @@ impl Store for MemStore {
         for h in &ws.heads {
             self.heads.insert((h.topic_id, h.partition), *h);
         }
+        for (id, configs) in &ws.topic_configs {
+            if let Some(t) = self.topics.get_mut(id) {
+                t.configs = configs.clone();
+            }
+        }
         for g in &ws.put_groups {
             self.groups.insert(g.group_id.clone(), g.clone());
         }

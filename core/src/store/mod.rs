@@ -96,12 +96,17 @@ pub struct WriteSet {
     /// (topic, old partition count, new partition count)
     pub add_partitions: Vec<(Uuid, i32, i32)>,
     pub appends: Vec<(Uuid, i32, Batch)>,
-    /// New heads of every partition this write set appends to.
+    /// New heads of every partition this write set appends to, and of partitions whose log
+    /// start moved (DeleteRecords): both columns are set as given. Batches wholly below
+    /// `log_start_offset` are never read again and may be deleted.
     pub heads: Vec<PartitionRow>,
     /// Groups to insert or replace (members included).
     pub put_groups: Vec<GroupRow>,
     /// Groups to remove with their offsets.
     pub delete_groups: Vec<String>,
+    /// Topics whose whole config map is replaced: `UPDATE kafka.topics SET configs = <map>
+    /// WHERE topic_id = <id>` (names absent from the map revert to Kafka's defaults).
+    pub topic_configs: Vec<(Uuid, BTreeMap<String, String>)>,
     /// Offsets to insert or replace.
     pub commit_offsets: Vec<OffsetRow>,
     /// (group, topic, partition) offsets to remove.
@@ -117,6 +122,7 @@ impl WriteSet {
             && self.heads.is_empty()
             && self.put_groups.is_empty()
             && self.delete_groups.is_empty()
+            && self.topic_configs.is_empty()
             && self.commit_offsets.is_empty()
             && self.delete_offsets.is_empty()
     }

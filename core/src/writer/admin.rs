@@ -1,4 +1,5 @@
-//! Topic administration through the writer: create, delete, add partitions. Each command is its
+//! Topic administration through the writer: create (configs validated by the topic-config
+//! model), delete, add partitions. Each command is its
 //! own transaction; memory changes only after it commits.
 
 use std::collections::BTreeMap;
@@ -8,7 +9,7 @@ use kafka_protocol::ResponseError;
 use uuid::Uuid;
 
 use super::{Command, Writer};
-use crate::log::{PartitionLog, Topic};
+use crate::log::{configs, PartitionLog, Topic};
 use crate::store::{Store, TopicRow, WriteSet};
 
 /// Most partitions one topic may have.
@@ -39,13 +40,13 @@ pub fn validate_topic_name(name: &str) -> Result<(), (i16, String)> {
     Ok(())
 }
 
-fn new_logs(n: i32) -> Vec<Arc<PartitionLog>> {
+pub(super) fn new_logs(n: i32) -> Vec<Arc<PartitionLog>> {
     (0..n)
         .map(|_| Arc::new(PartitionLog::new(0, 0, Vec::new())))
         .collect()
 }
 
-fn storage_error(e: impl std::fmt::Display) -> (i16, String) {
+pub(super) fn storage_error(e: impl std::fmt::Display) -> (i16, String) {
     (ResponseError::KafkaStorageError.code(), e.to_string())
 }
 
@@ -68,6 +69,16 @@ impl Writer {
                 reply,
             } => {
                 let _ = reply.send(self.create_partitions(store, topics, validate_only));
+            }
+            Command::AlterTopicConfigs {
+                changes,
+                validate_only,
+                reply,
+            } => {
+                let _ = reply.send(self.alter_topic_configs(store, changes, validate_only));
+            }
+            Command::DeleteRecords { deletions, reply } => {
+                let _ = reply.send(self.delete_records(store, deletions));
             }
             Command::Produce { .. } | Command::Groups { .. } | Command::Read(_) => {}
         }
@@ -92,6 +103,7 @@ impl Writer {
                         format!("topic {:?} already exists", t.name),
                     ));
                 }
+                let configs = configs::validate_all(&t.configs)?;
                 if t.partitions < 1 || t.partitions > MAX_PARTITIONS {
                     return Err((
                         ResponseError::InvalidPartitions.code(),
@@ -102,7 +114,7 @@ impl Writer {
                     id: Uuid::new_v4(),
                     name: t.name,
                     partitions: t.partitions,
-                    configs: t.configs,
+                    configs,
                 };
                 if !validate_only {
                     ws.create_topics.push(row.clone());

@@ -9,6 +9,7 @@
 //! in queue order. Reads of data older than the memory window are served after the writes.
 
 mod admin;
+mod admin_configs;
 mod produce;
 mod reads;
 
@@ -22,6 +23,7 @@ use crate::log::{Batch, Registry, Topic};
 use crate::store::{GroupRow, OffsetRow, Store};
 
 pub use admin::{AdminResult, NewTopic};
+pub use admin_configs::{ConfigChange, DeleteRecordsResult, RecordsDeletion};
 pub use reads::ReadQuery;
 
 /// A Kafka error code (from `kafka_protocol::ResponseError`).
@@ -98,6 +100,18 @@ pub enum Command {
         validate_only: bool,
         reply: oneshot::Sender<Vec<AdminResult>>,
     },
+    /// Change topic configs (AlterConfigs replaces, IncrementalAlterConfigs edits); one result
+    /// per change, in order.
+    AlterTopicConfigs {
+        changes: Vec<ConfigChange>,
+        validate_only: bool,
+        reply: oneshot::Sender<Vec<AdminResult>>,
+    },
+    /// Move partitions' log start offsets forward (DeleteRecords); one result per deletion.
+    DeleteRecords {
+        deletions: Vec<RecordsDeletion>,
+        reply: oneshot::Sender<Vec<DeleteRecordsResult>>,
+    },
     /// A read that memory cannot answer.
     Read(ReadQuery),
 }
@@ -163,6 +177,37 @@ pub(crate) fn stamp(p: &PendingBatch, base_offset: i64) -> Batch {
         base_sequence: p.base_sequence,
         bytes: Bytes::from(bytes),
     }
+}
+
+/// A stamped batch of a topic with `message.timestamp.type=LogAppendTime`, as Kafka stores it:
+/// the timestamp-type bit set and the max timestamp replaced by the append time, so consumers
+/// report `append_time_ms` for every record. Those bytes are under the CRC-32C, which is
+/// recomputed. The batch's timestamp columns both become the append time.
+pub(crate) fn with_log_append_time(mut batch: Batch, append_time_ms: i64) -> Batch {
+    const ATTRIBUTES: usize = 21;
+    const MAX_TIMESTAMP: usize = 35;
+    const HEADER_LEN: usize = 61;
+    if batch.bytes.len() < HEADER_LEN {
+        return batch;
+    }
+    let mut bytes = batch.bytes.to_vec();
+    let attributes = i16::from_be_bytes([bytes[ATTRIBUTES], bytes[ATTRIBUTES + 1]]) | 0x08;
+    bytes[ATTRIBUTES..ATTRIBUTES + 2].copy_from_slice(&attributes.to_be_bytes());
+    bytes[MAX_TIMESTAMP..MAX_TIMESTAMP + 8].copy_from_slice(&append_time_ms.to_be_bytes());
+    let crc = crc32c::crc32c(&bytes[ATTRIBUTES..]);
+    bytes[17..21].copy_from_slice(&crc.to_be_bytes());
+    batch.attributes = attributes;
+    batch.base_timestamp = append_time_ms;
+    batch.max_timestamp = append_time_ms;
+    batch.bytes = Bytes::from(bytes);
+    batch
+}
+
+/// Milliseconds since the epoch.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

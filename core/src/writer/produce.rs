@@ -8,8 +8,8 @@ use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::{stamp, Append, AppendResult, Appended, ErrorCode, GroupWrite, Writer};
-use crate::log::{Batch, PartitionLog};
+use super::{now_ms, stamp, with_log_append_time, Append, AppendResult, Appended, ErrorCode, GroupWrite, Writer};
+use crate::log::{configs, Batch, PartitionLog};
 use crate::store::{PartitionRow, Store, WriteSet};
 
 type Reply = Option<oneshot::Sender<Vec<AppendResult>>>;
@@ -120,8 +120,14 @@ impl Writer {
         let entry = staged
             .entry(key)
             .or_insert_with(|| (log.clone(), Vec::new()));
+        let log_append = configs::effective(&current.configs, "message.timestamp.type")
+            == Some("LogAppendTime");
+        let now = if log_append { now_ms() } else { 0 };
         for p in &a.batches {
-            let batch = stamp(p, *offset);
+            let mut batch = stamp(p, *offset);
+            if log_append {
+                batch = with_log_append_time(batch, now);
+            }
             *offset = batch.last_offset + 1;
             ws.appends.push((key.0, key.1, batch.clone()));
             entry.1.push(batch);

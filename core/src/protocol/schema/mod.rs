@@ -7,21 +7,30 @@
 //! can check them (their decoders read unbounded from the stream). Adding an API = one file here
 //! with one `ApiSchema` plus one row in `versions.rs`.
 
+mod alter_configs;
 mod api_versions;
 mod consumer_group_describe;
 mod consumer_group_heartbeat;
 mod create_partitions;
 mod create_topics;
 mod delete_groups;
+mod delete_records;
 mod delete_topics;
+mod describe_cluster;
+mod describe_configs;
 mod describe_groups;
+mod describe_log_dirs;
+mod describe_topic_partitions;
+mod elect_leaders;
 mod fetch;
 mod find_coordinator;
 mod heartbeat;
+mod incremental_alter_configs;
 mod join_group;
 mod leave_group;
 mod list_groups;
 mod list_offsets;
+mod list_partition_reassignments;
 mod metadata;
 mod offset_commit;
 mod offset_delete;
@@ -29,21 +38,30 @@ mod offset_fetch;
 mod produce;
 mod sync_group;
 
+pub use alter_configs::ALTER_CONFIGS;
 pub use api_versions::API_VERSIONS;
 pub use consumer_group_describe::CONSUMER_GROUP_DESCRIBE;
 pub use consumer_group_heartbeat::CONSUMER_GROUP_HEARTBEAT;
 pub use create_partitions::CREATE_PARTITIONS;
 pub use create_topics::CREATE_TOPICS;
 pub use delete_groups::DELETE_GROUPS;
+pub use delete_records::DELETE_RECORDS;
 pub use delete_topics::DELETE_TOPICS;
+pub use describe_cluster::DESCRIBE_CLUSTER;
+pub use describe_configs::DESCRIBE_CONFIGS;
 pub use describe_groups::DESCRIBE_GROUPS;
+pub use describe_log_dirs::DESCRIBE_LOG_DIRS;
+pub use describe_topic_partitions::DESCRIBE_TOPIC_PARTITIONS;
+pub use elect_leaders::ELECT_LEADERS;
 pub use fetch::FETCH;
 pub use find_coordinator::FIND_COORDINATOR;
 pub use heartbeat::HEARTBEAT;
+pub use incremental_alter_configs::INCREMENTAL_ALTER_CONFIGS;
 pub use join_group::JOIN_GROUP;
 pub use leave_group::LEAVE_GROUP;
 pub use list_groups::LIST_GROUPS;
 pub use list_offsets::LIST_OFFSETS;
+pub use list_partition_reassignments::LIST_PARTITION_REASSIGNMENTS;
 pub use metadata::METADATA;
 pub use offset_commit::OFFSET_COMMIT;
 pub use offset_delete::OFFSET_DELETE;
@@ -65,6 +83,8 @@ pub enum Kind {
     Array(&'static Kind),
     /// A nested struct (ends with its own tagged-field section in flexible versions).
     Struct(&'static Struct),
+    /// A nullable struct: an i8 marker (1 present, anything else null), then the struct.
+    OptionStruct(&'static Struct),
 }
 
 pub const BOOL: Kind = Kind::Fixed(1);

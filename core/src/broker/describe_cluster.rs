@@ -1,0 +1,42 @@
+//! DescribeCluster (v0-2): this broker as the whole cluster and its controller.
+//!
+//! Owns no state. There is no authorization, so the authorized operations, when asked for, are
+//! every operation Kafka defines on a cluster.
+
+use std::sync::Arc;
+
+use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
+use kafka_protocol::messages::{
+    BrokerId, DescribeClusterRequest, DescribeClusterResponse, ResponseKind,
+};
+
+use super::{ready, str_bytes, Ctx, Reply};
+
+/// Kafka's ACL operation codes allowed on a cluster: CREATE, ALTER, DESCRIBE, CLUSTER_ACTION,
+/// DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE.
+const CLUSTER_OPERATIONS: i32 = 1 << 5 | 1 << 7 | 1 << 8 | 1 << 9 | 1 << 10 | 1 << 11 | 1 << 12;
+
+/// What Kafka answers when authorized operations were not asked for.
+pub(super) const OPERATIONS_NOT_REQUESTED: i32 = i32::MIN;
+
+pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: DescribeClusterRequest) -> Reply {
+    let node = BrokerId(ctx.config.node_id);
+    let mut resp = DescribeClusterResponse::default();
+    if version >= 1 {
+        resp.endpoint_type = req.endpoint_type;
+    }
+    resp.cluster_id = str_bytes(&ctx.config.cluster_id);
+    resp.controller_id = node;
+    let mut broker = DescribeClusterBroker::default();
+    broker.broker_id = node;
+    broker.host = str_bytes(&ctx.config.advertised_host);
+    broker.port = i32::from(ctx.config.advertised_port);
+    broker.rack = None;
+    resp.brokers = vec![broker];
+    resp.cluster_authorized_operations = if req.include_cluster_authorized_operations {
+        CLUSTER_OPERATIONS
+    } else {
+        OPERATIONS_NOT_REQUESTED
+    };
+    ready(ResponseKind::DescribeCluster(resp))
+}

@@ -1,0 +1,204 @@
+//! DescribeConfigs (v1-4): topic configs from the topic-config model (the topic's own value,
+//! source DYNAMIC_TOPIC_CONFIG, else Kafka's default, source DEFAULT_CONFIG) and this broker's
+//! configs, read-only, with values from `BrokerConfig`.
+//!
+//! Owns no state: reads the registry. What is reported is what is stored: a topic with
+//! cleanup.policy=compact reports compact (Connect checks it) although nothing is compacted; the
+//! documentation field says which configs are enforced.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use kafka_protocol::messages::describe_configs_response::{
+    DescribeConfigsResourceResult, DescribeConfigsResult, DescribeConfigsSynonym,
+};
+use kafka_protocol::messages::{DescribeConfigsRequest, DescribeConfigsResponse, ResponseKind};
+use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::ResponseError;
+
+use super::{ready, str_bytes, Ctx, Reply};
+use crate::config::BrokerConfig;
+use crate::log::configs::{ConfigType, TOPIC_CONFIGS};
+
+/// Kafka's resource types.
+pub(super) const RESOURCE_TOPIC: i8 = 2;
+pub(super) const RESOURCE_BROKER: i8 = 4;
+
+/// Kafka's config sources.
+const SOURCE_TOPIC: i8 = 1;
+const SOURCE_STATIC_BROKER: i8 = 4;
+const SOURCE_DEFAULT: i8 = 5;
+
+/// The log dir DescribeLogDirs reports and `log.dirs` names.
+pub(super) const LOG_DIR: &str = "/pg_kafka";
+
+/// One config as reported.
+struct Entry {
+    name: String,
+    value: String,
+    source: i8,
+    kind: ConfigType,
+    read_only: bool,
+    /// (name, value, source), most specific first; the entry itself included.
+    synonyms: Vec<(String, String, i8)>,
+    doc: &'static str,
+}
+
+pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: DescribeConfigsRequest) -> Reply {
+    let mut resp = DescribeConfigsResponse::default();
+    for r in &req.resources {
+        let mut out = DescribeConfigsResult::default();
+        out.resource_type = r.resource_type;
+        out.resource_name = r.resource_name.clone();
+        let entries = match r.resource_type {
+            RESOURCE_TOPIC => match ctx.registry.get(r.resource_name.as_str()) {
+                Some(t) => Ok(topic_entries(&t.configs)),
+                None => Err((
+                    ResponseError::UnknownTopicOrPartition.code(),
+                    format!("unknown topic {:?}", r.resource_name.as_str()),
+                )),
+            },
+            RESOURCE_BROKER => broker_resource(&ctx.config, r.resource_name.as_str()),
+            other => Err((
+                ResponseError::InvalidRequest.code(),
+                format!("resource type {other} is not supported: only topics (2) and brokers (4)"),
+            )),
+        };
+        match entries {
+            Ok(entries) => {
+                out.configs = entries
+                    .into_iter()
+                    .filter(|e| {
+                        r.configuration_keys
+                            .as_ref()
+                            .is_none_or(|keys| keys.iter().any(|k| k.as_str() == e.name))
+                    })
+                    .map(|e| render(version, &req, e))
+                    .collect();
+            }
+            Err((code, message)) => {
+                out.error_code = code;
+                out.error_message = Some(str_bytes(&message));
+            }
+        }
+        resp.results.push(out);
+    }
+    ready(ResponseKind::DescribeConfigs(resp))
+}
+
+fn render(version: i16, req: &DescribeConfigsRequest, e: Entry) -> DescribeConfigsResourceResult {
+    let mut c = DescribeConfigsResourceResult::default();
+    c.name = StrBytes::from_string(e.name);
+    c.value = Some(StrBytes::from_string(e.value));
+    c.read_only = e.read_only;
+    c.config_source = e.source;
+    c.is_sensitive = false;
+    if req.include_synonyms {
+        c.synonyms = e
+            .synonyms
+            .into_iter()
+            .map(|(name, value, source)| {
+                let mut s = DescribeConfigsSynonym::default();
+                s.name = StrBytes::from_string(name);
+                s.value = Some(StrBytes::from_string(value));
+                s.source = source;
+                s
+            })
+            .collect();
+    }
+    if version >= 3 {
+        c.config_type = e.kind as i8;
+        if req.include_documentation {
+            c.documentation = Some(str_bytes(e.doc));
+        }
+    }
+    c
+}
+
+fn topic_entries(configs: &BTreeMap<String, String>) -> Vec<Entry> {
+    TOPIC_CONFIGS
+        .iter()
+        .map(|d| {
+            let default = (d.broker_synonym.to_owned(), d.default.to_owned(), SOURCE_DEFAULT);
+            match configs.get(d.name) {
+                Some(v) => Entry {
+                    name: d.name.to_owned(),
+                    value: v.clone(),
+                    source: SOURCE_TOPIC,
+                    kind: d.kind,
+                    read_only: false,
+                    synonyms: vec![(d.name.to_owned(), v.clone(), SOURCE_TOPIC), default],
+                    doc: d.doc,
+                },
+                None => Entry {
+                    name: d.name.to_owned(),
+                    value: d.default.to_owned(),
+                    source: SOURCE_DEFAULT,
+                    kind: d.kind,
+                    read_only: false,
+                    synonyms: vec![default],
+                    doc: d.doc,
+                },
+            }
+        })
+        .collect()
+}
+
+/// This broker's configs for resource name "" (cluster default) or its node id.
+fn broker_resource(config: &BrokerConfig, name: &str) -> Result<Vec<Entry>, (i16, String)> {
+    if !name.is_empty() && name != config.node_id.to_string() {
+        return Err((
+            ResponseError::InvalidRequest.code(),
+            format!("unexpected broker id {name:?}: this is node {}", config.node_id),
+        ));
+    }
+    Ok(broker_entries(config))
+}
+
+fn broker_entries(config: &BrokerConfig) -> Vec<Entry> {
+    let listener = |host: &str, port: u16| format!("PLAINTEXT://{host}:{port}");
+    #[rustfmt::skip]
+    let fixed: [(&str, String, i8, ConfigType, &'static str); 12] = [
+        ("advertised.listeners", listener(&config.advertised_host, config.advertised_port), SOURCE_STATIC_BROKER, ConfigType::List, "From the advertised host and port settings."),
+        ("auto.create.topics.enable", config.auto_create_topics.to_string(), SOURCE_STATIC_BROKER, ConfigType::Boolean, "From the auto-create setting."),
+        ("broker.id", config.node_id.to_string(), SOURCE_STATIC_BROKER, ConfigType::Int, "From the node id setting."),
+        ("default.replication.factor", "1".into(), SOURCE_DEFAULT, ConfigType::Int, "A single node."),
+        ("listeners", listener(&config.listen_address, config.port), SOURCE_STATIC_BROKER, ConfigType::List, "From the listen address and port settings."),
+        ("log.dirs", LOG_DIR.into(), SOURCE_DEFAULT, ConfigType::String, "Records live in Postgres tables."),
+        ("max.connections", config.max_connections.to_string(), SOURCE_STATIC_BROKER, ConfigType::Int, "From the connection limit setting."),
+        ("node.id", config.node_id.to_string(), SOURCE_STATIC_BROKER, ConfigType::Int, "From the node id setting."),
+        ("num.partitions", config.default_partitions.to_string(), SOURCE_STATIC_BROKER, ConfigType::Int, "Partitions of an auto-created topic."),
+        ("offsets.topic.replication.factor", "1".into(), SOURCE_DEFAULT, ConfigType::Int, "A single node; offsets live in Postgres tables."),
+        ("socket.request.max.bytes", config.max_request_size.to_string(), SOURCE_STATIC_BROKER, ConfigType::Int, "From the request size limit setting."),
+        ("transaction.state.log.replication.factor", "1".into(), SOURCE_DEFAULT, ConfigType::Int, "A single node."),
+    ];
+    let mut entries: Vec<Entry> = fixed
+        .into_iter()
+        .map(|(name, value, source, kind, doc)| Entry {
+            synonyms: vec![(name.to_owned(), value.clone(), source)],
+            name: name.to_owned(),
+            value,
+            source,
+            kind,
+            read_only: true,
+            doc,
+        })
+        .collect();
+    // The broker-level defaults behind every topic config.
+    for d in TOPIC_CONFIGS {
+        if entries.iter().any(|e| e.name == d.broker_synonym) {
+            continue;
+        }
+        entries.push(Entry {
+            name: d.broker_synonym.to_owned(),
+            value: d.default.to_owned(),
+            source: SOURCE_DEFAULT,
+            kind: d.kind,
+            read_only: true,
+            synonyms: vec![(d.broker_synonym.to_owned(), d.default.to_owned(), SOURCE_DEFAULT)],
+            doc: d.doc,
+        });
+    }
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    entries
+}

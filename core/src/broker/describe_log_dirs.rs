@@ -1,0 +1,67 @@
+//! DescribeLogDirs (v1-4): one log dir, "/pg_kafka", holding every partition.
+//!
+//! Owns no state: reads the registry. Records live in Postgres, so the sizes are what memory
+//! knows: the bytes of the partition's cached batches, exact when the whole log fits the cache
+//! window, a lower bound otherwise. Total and usable bytes are unknown (-1).
+
+use std::sync::Arc;
+
+use kafka_protocol::messages::describe_log_dirs_response::{
+    DescribeLogDirsPartition, DescribeLogDirsResult, DescribeLogDirsTopic,
+};
+use kafka_protocol::messages::{DescribeLogDirsRequest, DescribeLogDirsResponse, ResponseKind};
+
+use super::describe_configs::LOG_DIR;
+use super::{ready, str_bytes, topic_name, Ctx, Reply};
+use crate::log::Topic;
+
+pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: DescribeLogDirsRequest) -> Reply {
+    let topics: Vec<DescribeLogDirsTopic> = match &req.topics {
+        None => ctx
+            .registry
+            .all()
+            .iter()
+            .map(|t| describe(t, None))
+            .collect(),
+        Some(wanted) => wanted
+            .iter()
+            .filter_map(|w| {
+                let t = ctx.registry.get(w.topic.0.as_str())?;
+                Some(describe(&t, Some(&w.partitions)))
+            })
+            .collect(),
+    };
+    let mut dir = DescribeLogDirsResult::default();
+    dir.log_dir = str_bytes(LOG_DIR);
+    dir.topics = topics;
+    if version >= 4 {
+        dir.total_bytes = -1;
+        dir.usable_bytes = -1;
+    }
+    let mut resp = DescribeLogDirsResponse::default();
+    resp.results = vec![dir];
+    ready(ResponseKind::DescribeLogDirs(resp))
+}
+
+fn describe(t: &Topic, only: Option<&Vec<i32>>) -> DescribeLogDirsTopic {
+    let mut out = DescribeLogDirsTopic::default();
+    out.name = topic_name(&t.name);
+    out.partitions = t
+        .partitions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, log)| {
+            let index = i32::try_from(i).ok()?;
+            if only.is_some_and(|o| !o.contains(&index)) {
+                return None;
+            }
+            let mut p = DescribeLogDirsPartition::default();
+            p.partition_index = index;
+            p.partition_size = i64::try_from(log.cached_bytes()).unwrap_or(i64::MAX);
+            p.offset_lag = 0;
+            p.is_future_key = false;
+            Some(p)
+        })
+        .collect();
+    out
+}
