@@ -50,6 +50,7 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: DescribeConfigsRequest) 
         let mut out = DescribeConfigsResult::default();
         out.resource_type = r.resource_type;
         out.resource_name = r.resource_name.clone();
+        out.error_message = None;
         let entries = match r.resource_type {
             RESOURCE_TOPIC => match ctx.registry.get(r.resource_name.as_str()) {
                 Some(t) => Ok(topic_entries(&t.configs)),
@@ -106,6 +107,7 @@ fn render(version: i16, req: &DescribeConfigsRequest, e: Entry) -> DescribeConfi
             })
             .collect();
     }
+    c.documentation = None;
     if version >= 3 {
         c.config_type = e.kind as i8;
         if req.include_documentation {
@@ -119,7 +121,11 @@ fn topic_entries(configs: &BTreeMap<String, String>) -> Vec<Entry> {
     TOPIC_CONFIGS
         .iter()
         .map(|d| {
-            let default = (d.broker_synonym.to_owned(), d.default.to_owned(), SOURCE_DEFAULT);
+            let default = (
+                d.broker_synonym.to_owned(),
+                d.default.to_owned(),
+                SOURCE_DEFAULT,
+            );
             match configs.get(d.name) {
                 Some(v) => Entry {
                     name: d.name.to_owned(),
@@ -149,7 +155,10 @@ fn broker_resource(config: &BrokerConfig, name: &str) -> Result<Vec<Entry>, (i16
     if !name.is_empty() && name != config.node_id.to_string() {
         return Err((
             ResponseError::InvalidRequest.code(),
-            format!("unexpected broker id {name:?}: this is node {}", config.node_id),
+            format!(
+                "unexpected broker id {name:?}: this is node {}",
+                config.node_id
+            ),
         ));
     }
     Ok(broker_entries(config))
@@ -195,7 +204,11 @@ fn broker_entries(config: &BrokerConfig) -> Vec<Entry> {
             source: SOURCE_DEFAULT,
             kind: d.kind,
             read_only: true,
-            synonyms: vec![(d.broker_synonym.to_owned(), d.default.to_owned(), SOURCE_DEFAULT)],
+            synonyms: vec![(
+                d.broker_synonym.to_owned(),
+                d.default.to_owned(),
+                SOURCE_DEFAULT,
+            )],
             doc: d.doc,
         });
     }

@@ -23,7 +23,8 @@ const MAX_PARTITIONS_PER_PAGE: i32 = 2000;
 
 /// Kafka's ACL operation codes allowed on a topic: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE,
 /// DESCRIBE_CONFIGS, ALTER_CONFIGS (there is no authorization).
-const TOPIC_OPERATIONS: i32 = 1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 8 | 1 << 10 | 1 << 11;
+const TOPIC_OPERATIONS: i32 =
+    1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 8 | 1 << 10 | 1 << 11;
 
 pub(super) fn handle(ctx: &Arc<Ctx>, _version: i16, req: DescribeTopicPartitionsRequest) -> Reply {
     let node = BrokerId(ctx.config.node_id);

@@ -35,6 +35,7 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: ElectLeadersRequest) -> 
             .map(|p| {
                 let mut out = PartitionResult::default();
                 out.partition_id = p;
+                out.error_message = None;
                 if topic.as_ref().and_then(|t| t.partition(p)).is_none() {
                     out.error_code = ResponseError::UnknownTopicOrPartition.code();
                     out.error_message = Some(str_bytes("unknown topic or partition"));

@@ -57,6 +57,7 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: IncrementalAlterConfigsR
             let mut r = AlterConfigsResourceResponse::default();
             r.resource_type = resource_type;
             r.resource_name = resource_name;
+            r.error_message = None;
             if let Err((code, message)) = outcome {
                 r.error_code = code;
                 r.error_message = Some(str_bytes(&message));

@@ -10,7 +10,7 @@ use kafka_protocol::messages::{
 use super::{ready, Reply};
 
 pub(super) fn handle(_version: i16, _req: ListPartitionReassignmentsRequest) -> Reply {
-    ready(ResponseKind::ListPartitionReassignments(
-        ListPartitionReassignmentsResponse::default(),
-    ))
+    let mut resp = ListPartitionReassignmentsResponse::default();
+    resp.error_message = None;
+    ready(ResponseKind::ListPartitionReassignments(resp))
 }

@@ -49,9 +49,9 @@ mod tests;
 #[cfg(test)]
 mod tests_admin;
 #[cfg(test)]
-mod tests_configs;
-#[cfg(test)]
 mod tests_admin_apis;
+#[cfg(test)]
+mod tests_configs;
 #[cfg(test)]
 mod tests_consumer_groups;
 #[cfg(test)]

@@ -7,8 +7,8 @@
 //! listed, and only versions the protocol crate can encode.
 
 use kafka_protocol::messages::{
-    AddOffsetsToTxnResponse, ApiKey, ApiVersionsResponse, EndTxnResponse,
-    InitProducerIdResponse, ResponseKind, SaslAuthenticateResponse, SaslHandshakeResponse,
+    AddOffsetsToTxnResponse, ApiKey, ApiVersionsResponse, EndTxnResponse, InitProducerIdResponse,
+    ResponseKind, SaslAuthenticateResponse, SaslHandshakeResponse,
 };
 use kafka_protocol::protocol::Message;
 use kafka_protocol::ResponseError;

@@ -8,7 +8,10 @@ use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::{now_ms, stamp, with_log_append_time, Append, AppendResult, Appended, ErrorCode, GroupWrite, Writer};
+use super::{
+    now_ms, stamp, with_log_append_time, Append, AppendResult, Appended, ErrorCode, GroupWrite,
+    Writer,
+};
 use crate::log::{configs, Batch, PartitionLog};
 use crate::store::{PartitionRow, Store, WriteSet};
 
@@ -120,8 +123,8 @@ impl Writer {
         let entry = staged
             .entry(key)
             .or_insert_with(|| (log.clone(), Vec::new()));
-        let log_append = configs::effective(&current.configs, "message.timestamp.type")
-            == Some("LogAppendTime");
+        let log_append =
+            configs::effective(&current.configs, "message.timestamp.type") == Some("LogAppendTime");
         let now = if log_append { now_ms() } else { 0 };
         for p in &a.batches {
             let mut batch = stamp(p, *offset);
