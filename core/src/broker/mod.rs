@@ -53,6 +53,8 @@ mod tests_admin_apis;
 #[cfg(test)]
 mod tests_configs;
 #[cfg(test)]
+mod tests_configs_produce;
+#[cfg(test)]
 mod tests_consumer_groups;
 #[cfg(test)]
 mod tests_consumer_groups_offsets;

@@ -1,17 +1,14 @@
-//! Behaviour of DescribeConfigs, AlterConfigs and IncrementalAlterConfigs, and of the topic
-//! configs that change what Produce does (max.message.bytes, compression.type,
-//! message.timestamp.type), against a real writer and MemStore.
+//! Behaviour of DescribeConfigs, AlterConfigs and IncrementalAlterConfigs against a real writer
+//! and MemStore: sources, synonyms, validation, validate_only and recovery.
 
 use std::collections::BTreeMap;
 
 use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreatableTopicConfig};
 use kafka_protocol::messages::describe_configs_response::DescribeConfigsResult;
-use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::*;
 use kafka_protocol::ResponseError;
 
-use super::testkit::{batch, batch_with, harness, Harness};
-use super::tests::produce;
+use super::testkit::{harness, Harness};
 use super::{str_bytes, topic_name};
 use crate::log::Registry;
 
@@ -112,7 +109,7 @@ async fn alter(
     }
 }
 
-async fn incremental(
+pub(super) async fn incremental(
     h: &Harness,
     version: i16,
     resource_type: i8,
@@ -406,92 +403,4 @@ async fn validate_only_checks_but_changes_nothing() {
     );
     assert!(topic_configs(&h, "vo").await.is_empty());
     assert_eq!(h.store.lock().unwrap().commits, commits);
-}
-
-#[tokio::test]
-async fn produce_honours_max_message_bytes_and_compression_type_after_an_alter() {
-    let h = harness();
-    create(&h, "mm", 1, &[]).await;
-    let big = vec![7u8; 300];
-    assert_eq!(produce(&h, "mm", 0, batch(&[(1, &big)])).await.0, 0);
-    assert_eq!(
-        incremental(
-            &h,
-            1,
-            2,
-            "mm",
-            &[("max.message.bytes", 0, Some("200"))],
-            false
-        )
-        .await,
-        0
-    );
-    assert_eq!(
-        produce(&h, "mm", 0, batch(&[(1, &big)])).await.0,
-        ResponseError::MessageTooLarge.code()
-    );
-    assert_eq!(produce(&h, "mm", 0, batch(&[(1, b"small")])).await.0, 0);
-    // A fixed codec refuses batches in another one (they are never recompressed).
-    assert_eq!(
-        incremental(
-            &h,
-            1,
-            2,
-            "mm",
-            &[("compression.type", 0, Some("gzip"))],
-            false
-        )
-        .await,
-        0
-    );
-    assert_eq!(
-        produce(&h, "mm", 0, batch(&[(1, b"plain")])).await.0,
-        ResponseError::InvalidRecord.code()
-    );
-    assert_eq!(
-        incremental(
-            &h,
-            1,
-            2,
-            "mm",
-            &[("compression.type", 0, Some("uncompressed"))],
-            false
-        )
-        .await,
-        0
-    );
-    assert_eq!(produce(&h, "mm", 0, batch(&[(1, b"plain")])).await.0, 0);
-}
-
-#[tokio::test]
-async fn log_append_time_stamps_the_batch_and_keeps_its_crc_valid() {
-    let h = harness();
-    create(&h, "lat", 1, &[("message.timestamp.type", "LogAppendTime")]).await;
-    let before = crate::writer::now_ms();
-    assert_eq!(
-        produce(&h, "lat", 0, batch_with(-1, 0, &[(5, b"a"), (9, b"b")])).await,
-        (0, 0)
-    );
-    let after = crate::writer::now_ms();
-    let mut p = FetchPartition::default();
-    p.partition_max_bytes = 1 << 20;
-    let mut t = FetchTopic::default();
-    t.topic = topic_name("lat");
-    t.partitions = vec![p];
-    let mut r = FetchRequest::default();
-    r.max_bytes = 1 << 20;
-    r.topics = vec![t];
-    let bytes = match h.call(11, r).await {
-        Some(ResponseKind::Fetch(r)) => r.responses[0].partitions[0].records.clone().unwrap(),
-        other => panic!("{other:?}"),
-    };
-    let attributes = i16::from_be_bytes([bytes[21], bytes[22]]);
-    assert_eq!(attributes & 0x08, 0x08);
-    let base = i64::from_be_bytes(bytes[27..35].try_into().unwrap());
-    let max = i64::from_be_bytes(bytes[35..43].try_into().unwrap());
-    assert_eq!(base, 5, "the records keep their create times");
-    assert!((before..=after).contains(&max));
-    let crc = u32::from_be_bytes(bytes[17..21].try_into().unwrap());
-    assert_eq!(crc, crc32c::crc32c(&bytes[21..]));
-    crate::protocol::batch::validate_batches(&bytes, 1 << 20).unwrap();
 }
