@@ -229,6 +229,7 @@ fn respond(version: i16, layout: Layout, results: &[AppendResult]) -> ProduceRes
                     match outcome {
                         Ok(a) => {
                             p.base_offset = a.base_offset;
+                            p.log_append_time_ms = a.log_append_time_ms;
                             if version >= 5 {
                                 p.log_start_offset = a.log_start_offset;
                             }

@@ -6,7 +6,7 @@ use kafka_protocol::messages::*;
 use kafka_protocol::ResponseError;
 
 use super::testkit::{batch, batch_with, harness};
-use super::tests::produce;
+use super::tests::{produce, produce_req};
 use super::tests_configs::{create, incremental};
 use super::topic_name;
 
@@ -70,11 +70,22 @@ async fn log_append_time_stamps_the_batch_and_keeps_its_crc_valid() {
     let h = harness();
     create(&h, "lat", 1, &[("message.timestamp.type", "LogAppendTime")]).await;
     let before = crate::writer::now_ms();
-    assert_eq!(
-        produce(&h, "lat", 0, batch_with(-1, 0, &[(5, b"a"), (9, b"b")])).await,
-        (0, 0)
+    let req = produce_req(
+        -1,
+        "lat",
+        0,
+        Some(batch_with(-1, 0, &[(5, b"a"), (9, b"b")])),
     );
+    let append_time = match h.call(9, req).await {
+        Some(ResponseKind::Produce(r)) => {
+            let p = &r.responses[0].partition_responses[0];
+            assert_eq!((p.error_code, p.base_offset), (0, 0));
+            p.log_append_time_ms
+        }
+        other => panic!("{other:?}"),
+    };
     let after = crate::writer::now_ms();
+    assert!((before..=after).contains(&append_time));
     let mut p = FetchPartition::default();
     p.partition_max_bytes = 1 << 20;
     let mut t = FetchTopic::default();
@@ -92,7 +103,7 @@ async fn log_append_time_stamps_the_batch_and_keeps_its_crc_valid() {
     let base = i64::from_be_bytes(bytes[27..35].try_into().unwrap());
     let max = i64::from_be_bytes(bytes[35..43].try_into().unwrap());
     assert_eq!(base, 5, "the records keep their create times");
-    assert!((before..=after).contains(&max));
+    assert_eq!(max, append_time);
     let crc = u32::from_be_bytes(bytes[17..21].try_into().unwrap());
     assert_eq!(crc, crc32c::crc32c(&bytes[21..]));
     crate::protocol::batch::validate_batches(&bytes, 1 << 20).unwrap();

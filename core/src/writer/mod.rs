@@ -57,6 +57,8 @@ pub struct Append {
 pub struct Appended {
     pub base_offset: i64,
     pub log_start_offset: i64,
+    /// The append time stamped into the batches (LogAppendTime topics), else -1.
+    pub log_append_time_ms: i64,
 }
 
 pub type AppendResult = Result<Appended, ErrorCode>;

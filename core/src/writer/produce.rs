@@ -125,7 +125,7 @@ impl Writer {
             .or_insert_with(|| (log.clone(), Vec::new()));
         let log_append =
             configs::effective(&current.configs, "message.timestamp.type") == Some("LogAppendTime");
-        let now = if log_append { now_ms() } else { 0 };
+        let now = if log_append { now_ms() } else { -1 };
         for p in &a.batches {
             let mut batch = stamp(p, *offset);
             if log_append {
@@ -136,6 +136,7 @@ impl Writer {
             entry.1.push(batch);
         }
         Ok(Appended {
+            log_append_time_ms: now,
             base_offset: first,
             log_start_offset: log.log_start_offset(),
         })
