@@ -190,3 +190,61 @@ fn topic_admin_validates_and_persists() {
         5
     );
 }
+
+#[test]
+fn failed_config_and_log_start_commits_change_nothing_in_memory() {
+    let (mut writer, mut store, topic) = setup(1);
+    let (cmd, _rx) = produce(&topic, 0, &[2, 2]);
+    writer.process(&mut store, vec![cmd]);
+    let storage = ResponseError::KafkaStorageError.code();
+
+    store.fail_next_commit = Some("disk full".into());
+    let (tx, mut rx) = oneshot::channel();
+    let change = ConfigChange {
+        topic: "t".into(),
+        replace: false,
+        ops: vec![(
+            "retention.ms".into(),
+            crate::log::configs::ConfigOp::Set("5".into()),
+        )],
+    };
+    writer.process(
+        &mut store,
+        vec![Command::AlterTopicConfigs {
+            changes: vec![change],
+            validate_only: false,
+            reply: tx,
+        }],
+    );
+    assert_eq!(rx.try_recv().unwrap()[0].as_ref().unwrap_err().0, storage);
+    assert!(writer.registry().get("t").unwrap().configs.is_empty());
+
+    store.fail_next_commit = Some("disk full".into());
+    let (tx, mut rx) = oneshot::channel();
+    let deletion = RecordsDeletion {
+        topic: "t".into(),
+        partition: 0,
+        offset: 3,
+    };
+    writer.process(
+        &mut store,
+        vec![Command::DeleteRecords {
+            deletions: vec![deletion.clone()],
+            reply: tx,
+        }],
+    );
+    assert_eq!(rx.try_recv().unwrap(), vec![Err(storage)]);
+    assert_eq!(topic.partitions[0].log_start_offset(), 0);
+
+    // The same deletion, committed, moves it.
+    let (tx, mut rx) = oneshot::channel();
+    writer.process(
+        &mut store,
+        vec![Command::DeleteRecords {
+            deletions: vec![deletion],
+            reply: tx,
+        }],
+    );
+    assert_eq!(rx.try_recv().unwrap(), vec![Ok(3)]);
+    assert_eq!(topic.partitions[0].log_start_offset(), 3);
+}
