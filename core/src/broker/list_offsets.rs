@@ -100,7 +100,8 @@ async fn lookup(
                 })
                 .await?
             };
-            Ok(batch.map_or((-1, -1), |b| first_at(ctx, &b, b.max_timestamp)))
+            let from = log.log_start_offset();
+            Ok(batch.map_or((-1, -1), |b| first_at(ctx, &b, from, b.max_timestamp)))
         }
         t if t >= 0 => {
             let from = log.log_start_offset();
@@ -118,21 +119,22 @@ async fn lookup(
                 })
                 .await?
             };
-            Ok(batch.map_or((-1, -1), |b| first_at(ctx, &b, t)))
+            Ok(batch.map_or((-1, -1), |b| first_at(ctx, &b, from, t)))
         }
         _ => Err(ResponseError::InvalidRequest.code()),
     }
 }
 
-/// The first record of `batch` with a timestamp ≥ `t`. A batch that cannot be decoded answers
-/// with its last offset and max timestamp, which is where its newest record is.
-fn first_at(ctx: &Ctx, batch: &Batch, t: i64) -> (i64, i64) {
+/// The first record of `batch` at or after the log start `from` with a timestamp ≥ `t` (a batch
+/// may straddle the log start after DeleteRecords). A batch that cannot be decoded answers with
+/// its last offset and max timestamp, which is where its newest record is.
+fn first_at(ctx: &Ctx, batch: &Batch, from: i64, t: i64) -> (i64, i64) {
     batch::decode_records(&batch.bytes, ctx.config.max_request_size)
         .ok()
         .and_then(|records| {
             records
                 .into_iter()
-                .find(|r| r.timestamp >= t)
+                .find(|r| r.offset >= from && r.timestamp >= t)
                 .map(|r| (r.offset, r.timestamp))
         })
         .unwrap_or((batch.last_offset, batch.max_timestamp))

@@ -59,8 +59,12 @@ async fn fetch_error(h: &Harness, topic: &str, offset: i64) -> i16 {
 }
 
 async fn earliest(h: &Harness, topic: &str) -> i64 {
+    by_timestamp(h, topic, -2).await
+}
+
+async fn by_timestamp(h: &Harness, topic: &str, timestamp: i64) -> i64 {
     let mut p = ListOffsetsPartition::default();
-    p.timestamp = -2;
+    p.timestamp = timestamp;
     let mut t = ListOffsetsTopic::default();
     t.name = topic_name(topic);
     t.partitions = vec![p];
@@ -80,7 +84,11 @@ async fn delete_records_moves_the_log_start_durably_at_every_version() {
         for _ in 0..3 {
             produce(&h, &name, 0, batch(&[(1, b"a"), (2, b"b")])).await;
         }
-        // Offsets 0..6: move to 3, then a lower offset leaves it there.
+        // Offsets 0..6 in batches of two. Inside a batch: a timestamp lookup starts at the new
+        // log start, not at the batch's first record.
+        assert_eq!(delete_records(&h, v, &name, &[(0, 1)]).await, vec![(0, 1)]);
+        assert_eq!(by_timestamp(&h, &name, 0).await, 1);
+        // Move to 3, then a lower offset leaves it there.
         assert_eq!(delete_records(&h, v, &name, &[(0, 3)]).await, vec![(0, 3)]);
         assert_eq!(delete_records(&h, v, &name, &[(0, 1)]).await, vec![(0, 3)]);
         assert_eq!(
