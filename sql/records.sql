@@ -17,11 +17,14 @@ $$;
 
 -- Every record of every topic. Filters on topic and partition reach the batch scan; for offset
 -- ranges use kafka.read_records(), which skips batches outside the range.
+-- Records below a partition's log start (moved by DeleteRecords) are no longer readable.
 CREATE VIEW kafka.records AS
 SELECT t.name AS topic, b.partition, r."offset", r."timestamp", r.key, r.value, r.headers
   FROM kafka.topics AS t
   JOIN kafka.batches AS b ON b.topic_id = t.topic_id
- CROSS JOIN LATERAL kafka.decode_batch(b.batch) AS r;
+  JOIN kafka.partitions AS p ON p.topic_id = b.topic_id AND p.partition = b.partition
+ CROSS JOIN LATERAL kafka.decode_batch(b.batch) AS r
+ WHERE b.last_offset >= p.log_start_offset AND r."offset" >= p.log_start_offset;
 
 CREATE FUNCTION kafka.read_records(topic text, partition integer DEFAULT NULL,
                                    from_offset bigint DEFAULT NULL, to_offset bigint DEFAULT NULL)
@@ -32,8 +35,10 @@ AS $$
     SELECT t.name, b.partition, r."offset", r."timestamp", r.key, r.value, r.headers
       FROM kafka.topics AS t
       JOIN kafka.batches AS b ON b.topic_id = t.topic_id
+      JOIN kafka.partitions AS p ON p.topic_id = b.topic_id AND p.partition = b.partition
      CROSS JOIN LATERAL kafka.decode_batch(b.batch) AS r
      WHERE t.name = read_records.topic
+       AND b.last_offset >= p.log_start_offset AND r."offset" >= p.log_start_offset
        AND (read_records.partition IS NULL OR b.partition = read_records.partition)
        AND (read_records.from_offset IS NULL OR b.last_offset >= read_records.from_offset)
        AND (read_records.to_offset IS NULL OR b.base_offset <= read_records.to_offset)

@@ -88,6 +88,12 @@ pub(crate) fn write(client: &mut SpiClient<'_>, ws: &WriteSet) -> SpiResult<()> 
         let args: [DatumWithOid; 3] = [uuid(&t.id).into(), 0i32.into(), t.partitions.into()];
         client.update(query!("insert_partitions"), None, &args)?;
     }
+    for (id, configs) in &ws.topic_configs {
+        let (keys, values): (Vec<String>, Vec<String>) =
+            configs.iter().map(|(k, v)| (k.clone(), v.clone())).unzip();
+        let args: [DatumWithOid; 3] = [uuid(id).into(), keys.into(), values.into()];
+        client.update(query!("set_topic_configs"), None, &args)?;
+    }
     if !ws.delete_topics.is_empty() {
         let ids: Vec<pgrx::Uuid> = ws.delete_topics.iter().map(uuid).collect();
         let args: [DatumWithOid; 1] = [ids.clone().into()];
