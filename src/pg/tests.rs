@@ -68,6 +68,19 @@ mod tests {
         assert_eq!(config.as_deref(), Some("1000"));
 
         let mut ws = WriteSet::default();
+        ws.topic_configs.push((
+            id,
+            BTreeMap::from([("cleanup.policy".to_string(), "compact".to_string())]),
+        ));
+        Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).unwrap();
+        let configs = Spi::get_one::<String>("SELECT configs::text FROM kafka.topics").unwrap();
+        assert_eq!(
+            configs.as_deref(),
+            Some(r#"{"cleanup.policy": "compact"}"#),
+            "the whole map is replaced"
+        );
+
+        let mut ws = WriteSet::default();
         ws.delete_topics.push(id);
         Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).unwrap();
         let left = Spi::get_one::<i64>(
