@@ -20,6 +20,7 @@ mod describe_groups;
 mod fetch;
 mod find_coordinator;
 mod heartbeat;
+mod init_producer_id;
 mod join_group;
 mod leave_group;
 mod list_groups;
@@ -31,6 +32,7 @@ mod offset_fetch;
 mod produce;
 mod sync_group;
 mod topics;
+mod txn_common;
 mod unsupported;
 
 #[cfg(test)]
@@ -49,6 +51,8 @@ mod tests_groups;
 mod tests_groups_barrier;
 #[cfg(test)]
 mod tests_groups_offsets;
+#[cfg(test)]
+mod tests_idempotence;
 #[cfg(test)]
 mod tests_limits;
 #[cfg(test)]
@@ -123,6 +127,7 @@ pub async fn dispatch(ctx: &Arc<Ctx>, client: &Client, version: i16, req: Reques
             consumer_group_heartbeat::handle(ctx, client, version, r)
         }
         RequestKind::ConsumerGroupDescribe(r) => consumer_group_describe::handle(ctx, version, r),
+        RequestKind::InitProducerId(r) => init_producer_id::handle(ctx, version, r),
         _ => Box::pin(async { None }),
     }
 }

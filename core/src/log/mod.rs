@@ -11,5 +11,5 @@
 mod partition;
 mod registry;
 
-pub use partition::{Batch, PartitionLog, ReadResult};
+pub use partition::{AbortedTxn, Batch, PartitionLog, ReadResult, TxnEnd};
 pub use registry::{Registry, Topic};

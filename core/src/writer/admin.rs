@@ -69,7 +69,10 @@ impl Writer {
             } => {
                 let _ = reply.send(self.create_partitions(store, topics, validate_only));
             }
-            Command::Produce { .. } | Command::Groups { .. } | Command::Read(_) => {}
+            Command::Produce { .. }
+            | Command::Groups { .. }
+            | Command::Read(_)
+            | Command::Txn(_) => {}
         }
     }
 
