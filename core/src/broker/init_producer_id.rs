@@ -53,7 +53,7 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: InitProducerIdRequest) -
                 resp.producer_epoch = p.producer_epoch;
             }
             Err(code) => {
-                resp.error_code = fenced_code(version, code);
+                resp.error_code = fenced_code(version, 4, code);
                 resp.producer_id = ProducerId(-1);
                 resp.producer_epoch = -1;
             }
@@ -62,9 +62,10 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: InitProducerIdRequest) -
     })
 }
 
-/// PRODUCER_FENCED exists for clients of v4+ (KIP-588); older ones know INVALID_PRODUCER_EPOCH.
-pub(super) fn fenced_code(version: i16, code: i16) -> i16 {
-    if code == ResponseError::ProducerFenced.code() && version < 4 {
+/// PRODUCER_FENCED is known to clients from the API version `since` (KIP-588); older ones are
+/// told INVALID_PRODUCER_EPOCH.
+pub(super) fn fenced_code(version: i16, since: i16, code: i16) -> i16 {
+    if code == ResponseError::ProducerFenced.code() && version < since {
         ResponseError::InvalidProducerEpoch.code()
     } else {
         code

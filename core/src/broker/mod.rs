@@ -9,6 +9,8 @@
 //! built for the version the request asked for (fields absent at that version keep their
 //! defaults, so the encoder accepts them); error codes come from `kafka_protocol::ResponseError`.
 
+mod add_offsets_to_txn;
+mod add_partitions_to_txn;
 mod api_versions;
 mod consumer_group_describe;
 mod consumer_group_heartbeat;
@@ -17,6 +19,9 @@ mod create_topics;
 mod delete_groups;
 mod delete_topics;
 mod describe_groups;
+mod describe_producers;
+mod describe_transactions;
+mod end_txn;
 mod fetch;
 mod find_coordinator;
 mod heartbeat;
@@ -25,6 +30,7 @@ mod join_group;
 mod leave_group;
 mod list_groups;
 mod list_offsets;
+mod list_transactions;
 mod metadata;
 mod offset_commit;
 mod offset_delete;
@@ -33,6 +39,7 @@ mod produce;
 mod sync_group;
 mod topics;
 mod txn_common;
+mod txn_offset_commit;
 mod unsupported;
 
 #[cfg(test)]
@@ -57,6 +64,8 @@ mod tests_idempotence;
 mod tests_limits;
 #[cfg(test)]
 mod tests_list_offsets;
+#[cfg(test)]
+mod tests_transactions;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -128,6 +137,13 @@ pub async fn dispatch(ctx: &Arc<Ctx>, client: &Client, version: i16, req: Reques
         }
         RequestKind::ConsumerGroupDescribe(r) => consumer_group_describe::handle(ctx, version, r),
         RequestKind::InitProducerId(r) => init_producer_id::handle(ctx, version, r),
+        RequestKind::AddPartitionsToTxn(r) => add_partitions_to_txn::handle(ctx, version, r),
+        RequestKind::AddOffsetsToTxn(r) => add_offsets_to_txn::handle(ctx, version, r),
+        RequestKind::EndTxn(r) => end_txn::handle(ctx, version, r),
+        RequestKind::TxnOffsetCommit(r) => txn_offset_commit::handle(ctx, version, r),
+        RequestKind::DescribeProducers(r) => describe_producers::handle(ctx, version, r),
+        RequestKind::DescribeTransactions(r) => describe_transactions::handle(ctx, version, r),
+        RequestKind::ListTransactions(r) => list_transactions::handle(ctx, version, r),
         _ => Box::pin(async { None }),
     }
 }

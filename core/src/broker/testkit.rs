@@ -53,6 +53,7 @@ fn harness_on(config: BrokerConfig, cache_budget: usize, mut store: MemStore) ->
     let (bridge, mut inbox) = crate::net::bridge().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let mut writer = Writer::new(registry.clone());
+    writer.recover_transactions(&mut store);
     let flag = stop.clone();
     let store = Arc::new(Mutex::new(store));
     let shared = store.clone();

@@ -112,8 +112,10 @@ async fn unknown_producers_and_missing_sequences_are_refused() {
 
 #[tokio::test]
 async fn an_old_epoch_is_fenced_on_every_partition_and_a_new_one_restarts_sequences() {
-    let mut config = crate::config::BrokerConfig::default();
-    config.default_partitions = 2;
+    let config = crate::config::BrokerConfig {
+        default_partitions: 2,
+        ..Default::default()
+    };
     let h = super::testkit::harness_with(config, 1 << 20);
     let (_, pid, _) = init_producer(&h, None, (-1, -1)).await;
     assert_eq!(produce(&h, "f", 0, idem(pid, 0, 0, 1)).await, (0, 0));

@@ -26,7 +26,6 @@ pub(super) fn unavailable() -> i16 {
 }
 
 /// Abort the transaction that just began if it is still open after its timeout.
-#[allow(dead_code)]
 pub(super) fn arm_timeout(ctx: &Arc<Ctx>, begun: Begun) {
     let bridge = ctx.bridge.clone();
     let wait = Duration::from_millis(u64::try_from(begun.timeout_ms).unwrap_or(0));

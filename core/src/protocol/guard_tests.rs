@@ -53,8 +53,12 @@ fn every_api_version_round_trips_through_the_guard() {
     }
     // Produce, Fetch, ListOffsets, Metadata, ApiVersions, CreateTopics, DeleteTopics,
     // CreatePartitions, the classic consumer-group APIs, then ConsumerGroupHeartbeat and
-    // ConsumerGroupDescribe.
-    assert_eq!(checked, 9 + 13 + 8 + 13 + 5 + 6 + 6 + 4 + 65 + 2 + 2);
+    // ConsumerGroupDescribe, then InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn,
+    // TxnOffsetCommit, DescribeProducers, DescribeTransactions, ListTransactions.
+    assert_eq!(
+        checked,
+        9 + 13 + 8 + 13 + 5 + 6 + 6 + 4 + 65 + 2 + 2 + (6 + 4 + 5 + 6 + 6 + 1 + 1 + 3)
+    );
 }
 
 /// A body whose fields before the first top-level array are zero/empty, then a huge count,

@@ -1,0 +1,42 @@
+//! EndTxn (v0-5): commit or abort the producer's transaction. The writer writes the markers,
+//! the transaction's state and (on commit) its group offsets in one store transaction; the
+//! offsets then become visible in the group coordinator.
+//!
+//! Owns no state.
+
+use std::sync::Arc;
+
+use kafka_protocol::messages::{EndTxnRequest, EndTxnResponse, ProducerId, ResponseKind};
+
+use super::init_producer_id::fenced_code;
+use super::txn_common::{ask, unavailable};
+use super::{Ctx, Reply};
+use crate::writer::{ProducerIdEpoch, TxnCommand};
+
+pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: EndTxnRequest) -> Reply {
+    let ctx = ctx.clone();
+    Box::pin(async move {
+        let producer = ProducerIdEpoch {
+            producer_id: req.producer_id.0,
+            producer_epoch: req.producer_epoch,
+        };
+        let result = ask(&ctx, |reply| TxnCommand::EndTxn {
+            transactional_id: req.transactional_id.0.to_string(),
+            producer,
+            commit: req.committed,
+            reply,
+        })
+        .await
+        .unwrap_or(Err(unavailable()));
+        let mut resp = EndTxnResponse::default();
+        match result {
+            Ok(offsets) => ctx.groups.apply_txn_offsets(&offsets),
+            Err(code) => resp.error_code = fenced_code(version, 2, code),
+        }
+        if version >= 5 {
+            resp.producer_id = ProducerId(-1);
+            resp.producer_epoch = -1;
+        }
+        Some(ResponseKind::EndTxn(resp))
+    })
+}
