@@ -75,6 +75,25 @@ async fn end_txn(h: &Harness, id: &str, pid: i64, epoch: i16, commit: bool) -> i
     }
 }
 
+/// ListOffsets latest at v5 with this isolation level.
+async fn latest(h: &Harness, isolation_level: i8) -> i64 {
+    use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+    let mut p = ListOffsetsPartition::default();
+    p.partition_index = 0;
+    p.timestamp = -1;
+    let mut t = ListOffsetsTopic::default();
+    t.name = topic_name("t");
+    t.partitions = vec![p];
+    let mut r = ListOffsetsRequest::default();
+    r.replica_id = BrokerId(-1);
+    r.isolation_level = isolation_level;
+    r.topics = vec![t];
+    match h.call(5, r).await {
+        Some(ResponseKind::ListOffsets(r)) => r.topics[0].partitions[0].offset,
+        other => panic!("{other:?}"),
+    }
+}
+
 struct Fetched {
     high_watermark: i64,
     last_stable_offset: i64,
@@ -147,6 +166,8 @@ async fn commit_makes_data_visible_to_read_committed_and_writes_a_marker() {
     assert_eq!(produce_txn(&h, "c", pid, epoch, 0, 2).await, (0, 1));
     let open = fetch(&h, 1).await;
     assert_eq!((open.high_watermark, open.last_stable_offset), (3, 1));
+    assert_eq!(latest(&h, 1).await, 1, "read_committed latest is the LSO");
+    assert_eq!(latest(&h, 0).await, 3);
     assert_eq!(
         batches(&open.records),
         vec![(0, 0)],

@@ -263,6 +263,9 @@ impl PartitionLog {
             return 0;
         }
         w.log_start_offset = offset.min(w.high_watermark);
+        // Aborted transactions wholly below the log start can no longer overlap a read.
+        let start = w.log_start_offset;
+        w.aborted.retain(|a| a.last_offset >= start);
         let mut freed = 0;
         while let Some(first) = w.batches.front() {
             if first.last_offset >= w.log_start_offset {

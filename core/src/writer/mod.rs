@@ -17,6 +17,7 @@ mod admin;
 mod produce;
 mod reads;
 mod txn;
+mod txn_end;
 
 use std::sync::Arc;
 
