@@ -321,6 +321,17 @@ async fn a_transaction_past_its_timeout_is_aborted_and_its_producer_fenced() {
         end_txn(&h, "slow", pid, epoch, true).await,
         code(ResponseError::ProducerFenced)
     );
+    // KIP-360: the timed-out producer may abort and re-initialise with its old epoch.
+    assert_eq!(end_txn(&h, "slow", pid, epoch, false).await, 0);
+    assert_eq!(
+        init_producer(&h, Some("slow"), (pid, epoch)).await,
+        (0, pid, epoch + 2)
+    );
+    assert_eq!(
+        init_producer(&h, Some("slow"), (pid, epoch)).await.0,
+        code(ResponseError::ProducerFenced),
+        "but only once"
+    );
 }
 
 #[tokio::test]

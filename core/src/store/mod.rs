@@ -107,6 +107,9 @@ pub struct TxnRow {
     pub transactional_id: String,
     pub producer_id: i64,
     pub producer_epoch: i16,
+    /// The epoch before the last bump by a timeout abort (-1 if none): its producer may still
+    /// abort (a no-op) and re-initialise instead of being fenced (KIP-360).
+    pub last_producer_epoch: i16,
     pub state: String,
     pub timeout_ms: i32,
     /// Milliseconds since the epoch at which the current transaction started (-1 when none).

@@ -203,8 +203,10 @@ impl Writer {
         let existing = self.registry.producers().lock().txns.get(&tid).cloned();
         let mut txn = match existing {
             Some(t) => {
-                if current.producer_id >= 0
-                    && (current.producer_id != t.producer_id || current.producer_epoch != t.epoch)
+                let current_ok = current.producer_epoch == t.epoch
+                    || (current.producer_epoch == t.last_epoch
+                        && t.state == TxnState::CompleteAbort);
+                if current.producer_id >= 0 && (current.producer_id != t.producer_id || !current_ok)
                 {
                     return Err(code(ResponseError::ProducerFenced));
                 }
@@ -225,6 +227,7 @@ impl Writer {
                 Txn {
                     producer_id: next.producer_id,
                     epoch: next.producer_epoch,
+                    last_epoch: -1,
                     ..t
                 }
             }
@@ -241,6 +244,7 @@ impl Writer {
                     transactional_id: tid.clone(),
                     producer_id: next.producer_id,
                     epoch: next.producer_epoch,
+                    last_epoch: -1,
                     state: TxnState::Empty,
                     timeout_ms,
                     start_ms: -1,
@@ -341,6 +345,14 @@ impl Writer {
             .get(tid)
             .cloned()
             .ok_or(code(ResponseError::InvalidProducerIdMapping))?;
+        let timed_out = txn.state == TxnState::CompleteAbort
+            && txn.last_epoch >= 0
+            && producer.producer_id == txn.producer_id
+            && producer.producer_epoch == txn.last_epoch;
+        if timed_out && !commit {
+            // The producer aborting the transaction its timeout already aborted.
+            return Ok(Vec::new());
+        }
         check_producer(&txn, producer)?;
         match (txn.state, commit) {
             (TxnState::Ongoing, _) => self.complete(store, txn, commit, false),

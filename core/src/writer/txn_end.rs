@@ -106,6 +106,11 @@ impl Writer {
                     producer_epoch: txn.epoch,
                 },
             )?;
+            txn.last_epoch = if next.producer_id == txn.producer_id {
+                txn.epoch
+            } else {
+                -1
+            };
             txn.producer_id = next.producer_id;
             txn.epoch = next.producer_epoch;
             ws.put_producers.push(ProducerRow {
