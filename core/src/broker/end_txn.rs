@@ -29,13 +29,18 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: EndTxnRequest) -> Reply 
         .await
         .unwrap_or(Err(unavailable()));
         let mut resp = EndTxnResponse::default();
+        // v5 returns the id and epoch to use next; epochs are not bumped per transaction here.
+        resp.producer_id = ProducerId(-1);
+        resp.producer_epoch = -1;
         match result {
-            Ok(offsets) => ctx.groups.apply_txn_offsets(&offsets),
+            Ok(offsets) => {
+                ctx.groups.apply_txn_offsets(&offsets);
+                if version >= 5 {
+                    resp.producer_id = ProducerId(producer.producer_id);
+                    resp.producer_epoch = producer.producer_epoch;
+                }
+            }
             Err(code) => resp.error_code = fenced_code(version, 2, code),
-        }
-        if version >= 5 {
-            resp.producer_id = ProducerId(-1);
-            resp.producer_epoch = -1;
         }
         Some(ResponseKind::EndTxn(resp))
     })

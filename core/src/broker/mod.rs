@@ -66,6 +66,8 @@ mod tests_limits;
 mod tests_list_offsets;
 #[cfg(test)]
 mod tests_transactions;
+#[cfg(test)]
+mod tests_txn_failures;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -25,7 +25,13 @@ fn tid(s: &str) -> TransactionalId {
     TransactionalId(str_bytes(s))
 }
 
-async fn add_partitions(h: &Harness, id: &str, pid: i64, epoch: i16, topic: &str) -> i16 {
+pub(super) async fn add_partitions(
+    h: &Harness,
+    id: &str,
+    pid: i64,
+    epoch: i16,
+    topic: &str,
+) -> i16 {
     let mut t = AddPartitionsToTxnTopic::default();
     t.name = topic_name(topic);
     t.partitions = vec![0];
@@ -43,7 +49,7 @@ async fn add_partitions(h: &Harness, id: &str, pid: i64, epoch: i16, topic: &str
 }
 
 /// Produce one transactional batch of `n` records: (error, base offset).
-async fn produce_txn(
+pub(super) async fn produce_txn(
     h: &Harness,
     id: &str,
     pid: i64,
@@ -63,7 +69,7 @@ async fn produce_txn(
     }
 }
 
-async fn end_txn(h: &Harness, id: &str, pid: i64, epoch: i16, commit: bool) -> i16 {
+pub(super) async fn end_txn(h: &Harness, id: &str, pid: i64, epoch: i16, commit: bool) -> i16 {
     let mut r = EndTxnRequest::default();
     r.transactional_id = tid(id);
     r.producer_id = ProducerId(pid);
@@ -94,14 +100,14 @@ async fn latest(h: &Harness, isolation_level: i8) -> i64 {
     }
 }
 
-struct Fetched {
-    high_watermark: i64,
-    last_stable_offset: i64,
-    records: Bytes,
-    aborted: Vec<(i64, i64)>,
+pub(super) struct Fetched {
+    pub high_watermark: i64,
+    pub last_stable_offset: i64,
+    pub records: Bytes,
+    pub aborted: Vec<(i64, i64)>,
 }
 
-async fn fetch(h: &Harness, isolation_level: i8) -> Fetched {
+pub(super) async fn fetch(h: &Harness, isolation_level: i8) -> Fetched {
     let mut p = FetchPartition::default();
     p.partition = 0;
     p.partition_max_bytes = 1 << 20;
@@ -132,7 +138,7 @@ async fn fetch(h: &Harness, isolation_level: i8) -> Fetched {
 }
 
 /// Base offsets and attributes of the batches in a fetch.
-fn batches(records: &Bytes) -> Vec<(i64, i16)> {
+pub(super) fn batches(records: &Bytes) -> Vec<(i64, i16)> {
     crate::protocol::batch::validate_batches(records, 1 << 24)
         .unwrap_or_default()
         .iter()
@@ -148,7 +154,7 @@ fn batches(records: &Bytes) -> Vec<(i64, i16)> {
 }
 
 /// A topic "t" with one plain record at offset 0, and a transactional producer `id`.
-async fn setup(h: &Harness, id: &str) -> (i64, i16) {
+pub(super) async fn setup(h: &Harness, id: &str) -> (i64, i16) {
     assert_eq!(
         produce(h, "t", 0, super::testkit::batch(&[(1, b"p")])).await,
         (0, 0)
