@@ -91,7 +91,8 @@ pub struct ProducerRow {
 }
 
 /// One partition of a transaction: `first_offset` is the offset of the transaction's first batch
-/// on it, -1 while nothing was written there yet.
+/// on it, -1 while nothing was written there yet. The topic may have been deleted since (no
+/// foreign key: the row is dropped when the transaction's row is next replaced).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TxnPartitionRow {
     pub topic_id: Uuid,
@@ -166,7 +167,9 @@ pub struct Snapshot {
 /// How many recent batches per (producer, partition) sequence checks remember (Kafka's five).
 pub const PRODUCER_BATCHES_KEPT: usize = 5;
 
-/// Everything one group commit writes, in one transaction.
+/// Everything one group commit writes, in one transaction. A write set holds at most one row per
+/// key of each upserted kind (producer_id, transactional_id), so `INSERT ... ON CONFLICT DO
+/// UPDATE` can take each list whole.
 #[derive(Debug, Default)]
 pub struct WriteSet {
     pub create_topics: Vec<TopicRow>,
