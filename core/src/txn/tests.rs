@@ -1,3 +1,5 @@
+//! Sequence rules, windows and markers in isolation.
+
 use kafka_protocol::ResponseError;
 
 use super::table::{next_sequence, sequence_end};
