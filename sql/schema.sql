@@ -81,3 +81,41 @@ CREATE TABLE kafka.consumer_offsets (
     commit_timestamp bigint NOT NULL,
     PRIMARY KEY (group_id, topic_id, partition)
 );
+
+-- Exactly-once producers. Producer ids are never reused: the next one is max(producer_id) + 1.
+CREATE TABLE kafka.producers (
+    producer_id      bigint PRIMARY KEY,
+    producer_epoch   smallint NOT NULL,
+    transactional_id text
+);
+
+-- Transaction coordinator state per transactional id (Kafka's state names).
+CREATE TABLE kafka.transactions (
+    transactional_id    text PRIMARY KEY,
+    producer_id         bigint NOT NULL,
+    producer_epoch      smallint NOT NULL,
+    last_producer_epoch smallint NOT NULL,
+    state               text NOT NULL,
+    timeout_ms          integer NOT NULL,
+    start_timestamp     bigint NOT NULL
+);
+
+-- The partitions of each transaction; replaced whole with the transaction's row. No foreign key
+-- to partitions: a topic may be deleted while a transaction names it.
+CREATE TABLE kafka.transaction_partitions (
+    transactional_id text NOT NULL REFERENCES kafka.transactions ON DELETE CASCADE,
+    topic_id         uuid NOT NULL,
+    partition        integer NOT NULL,
+    first_offset     bigint NOT NULL,
+    PRIMARY KEY (transactional_id, topic_id, partition)
+);
+
+-- Aborted transactions per partition, for read_committed fetches.
+CREATE TABLE kafka.aborted_transactions (
+    topic_id     uuid NOT NULL REFERENCES kafka.topics ON DELETE CASCADE,
+    partition    integer NOT NULL,
+    producer_id  bigint NOT NULL,
+    first_offset bigint NOT NULL,
+    last_offset  bigint NOT NULL,
+    PRIMARY KEY (topic_id, partition, last_offset)
+);

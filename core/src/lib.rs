@@ -13,4 +13,5 @@ pub mod net;
 pub mod protocol;
 pub mod recovery;
 pub mod store;
+pub mod txn;
 pub mod writer;

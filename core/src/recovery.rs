@@ -2,11 +2,18 @@
 //!
 //! Time is proportional to partitions and the cached window, not to records stored: per
 //! partition it reads the head row and the newest batches that fit the partition's cache share.
+//!
+//! Producer state is rebuilt into the registry's producer table: ids and epochs from the
+//! producer rows, sequence windows from the newest batches of each producer per partition (the
+//! batches table is their durable form), transactions from their rows. Transactions still open
+//! are put back on their partitions (holding the last stable offset) and completed by the
+//! writer before its first command; aborted transactions go back into each log's index.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::log::{PartitionLog, Registry, Topic};
-use crate::store::{GroupRow, OffsetRow, Store, StoreError};
+use crate::log::{AbortedTxn, PartitionLog, Registry, Topic};
+use crate::store::{GroupRow, OffsetRow, Snapshot, Store, StoreError};
 
 /// What recovery found. Consumer groups and offsets are handed on to the group coordinator.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -16,6 +23,10 @@ pub struct Recovered {
     pub cached_bytes: usize,
     pub groups: Vec<GroupRow>,
     pub offsets: Vec<OffsetRow>,
+    /// Producer ids known (their state is in the registry's producer table).
+    pub producers: usize,
+    /// Transactions left open, to be completed by the writer.
+    pub open_transactions: usize,
 }
 
 /// Load every topic and its partitions' tails into `registry`.
@@ -24,7 +35,7 @@ pub fn rebuild<S: Store>(store: &mut S, registry: &Registry) -> Result<Recovered
     let total: usize = snapshot.partitions.len().max(1);
     let share = registry_budget(registry) / total;
     let mut out = Recovered::default();
-    for t in snapshot.topics {
+    for t in snapshot.topics.clone() {
         let mut partitions = Vec::with_capacity(t.partitions.max(0) as usize);
         for p in 0..t.partitions {
             let head = snapshot
@@ -59,9 +70,49 @@ pub fn rebuild<S: Store>(store: &mut S, registry: &Registry) -> Result<Recovered
         });
         out.topics += 1;
     }
+    restore_producers(&snapshot, registry, &mut out);
     out.groups = snapshot.groups;
     out.offsets = snapshot.offsets;
     Ok(out)
+}
+
+fn restore_producers(snapshot: &Snapshot, registry: &Registry, out: &mut Recovered) {
+    let table = crate::txn::Table::recovered(snapshot);
+    out.producers = table.producers.len();
+    let log = |topic_id, partition| {
+        registry
+            .get_by_id(&topic_id)
+            .and_then(|t| t.partition(partition).cloned())
+    };
+    let mut aborted: HashMap<(uuid::Uuid, i32), Vec<AbortedTxn>> = HashMap::new();
+    for a in &snapshot.aborted_txns {
+        aborted
+            .entry((a.topic_id, a.partition))
+            .or_default()
+            .push(AbortedTxn {
+                producer_id: a.producer_id,
+                first_offset: a.first_offset,
+                last_offset: a.last_offset,
+            });
+    }
+    let mut ongoing: HashMap<(uuid::Uuid, i32), Vec<(i64, i64)>> = HashMap::new();
+    for t in table.txns.values().filter(|t| t.open()) {
+        out.open_transactions += 1;
+        for (&key, &first) in t.partitions.iter().filter(|(_, f)| **f >= 0) {
+            ongoing.entry(key).or_default().push((t.producer_id, first));
+        }
+    }
+    let keys: std::collections::HashSet<_> =
+        aborted.keys().chain(ongoing.keys()).copied().collect();
+    for key in keys {
+        if let Some(l) = log(key.0, key.1) {
+            l.restore_txns(
+                ongoing.remove(&key).unwrap_or_default(),
+                aborted.remove(&key).unwrap_or_default(),
+            );
+        }
+    }
+    *registry.producers().lock() = table;
 }
 
 fn registry_budget(registry: &Registry) -> usize {

@@ -6,6 +6,7 @@ mod guc;
 mod sql;
 pub(crate) mod store;
 pub(crate) mod store_groups;
+mod store_producers;
 mod txn;
 mod worker;
 

@@ -15,7 +15,7 @@ use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult, SpiTupleTable};
 
-use super::{store_groups, txn};
+use super::{store_groups, store_producers, txn};
 
 /// Batches fetched per statement by chunked reads.
 const CHUNK_ROWS: i64 = 16;
@@ -159,7 +159,8 @@ pub(crate) fn write(client: &mut SpiClient<'_>, ws: &WriteSet) -> SpiResult<()> 
         let args: [DatumWithOid; 4] = [topic.into(), partition.into(), next.into(), start.into()];
         client.update(query!("update_heads"), None, &args)?;
     }
-    store_groups::write(client, ws)
+    store_groups::write(client, ws)?;
+    store_producers::write(client, ws)
 }
 
 impl Store for SpiStore {
@@ -186,6 +187,7 @@ impl Store for SpiStore {
                     });
                 }
                 (snap.groups, snap.offsets) = store_groups::load(client)?;
+                store_producers::load(client, &mut snap)?;
                 Ok(snap)
             })
         })

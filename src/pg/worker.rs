@@ -99,6 +99,9 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
     );
 
     let mut writer = Writer::new(registry);
+    // Transactions a crash left open are aborted (or completed if their commit was decided)
+    // before the first command, so last stable offsets move on at once.
+    writer.recover_transactions(&mut store);
     let wake_fd = inbox.wake_fd();
     let mut checked = std::time::Instant::now();
     loop {

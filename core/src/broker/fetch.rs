@@ -3,7 +3,9 @@
 //! `max_wait_ms` has passed.
 //!
 //! Owns no state. Fetch sessions are not kept: session_id 0 tells clients to send full requests.
-//! No transactions yet, so the last stable offset is the high watermark.
+//! isolation_level 1 (read_committed) returns only batches below the last stable offset and
+//! lists the aborted transactions overlapping what it returns; read_uncommitted reads to the
+//! high watermark.
 //!
 //! Invariants: the response never exceeds `max_bytes` except that its first non-empty partition
 //! always gets one whole batch; a waiter subscribes to every partition before it reads, so a
@@ -16,8 +18,10 @@ use std::task::Poll;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
-use kafka_protocol::messages::{FetchRequest, FetchResponse, ResponseKind, TopicName};
+use kafka_protocol::messages::fetch_response::{
+    AbortedTransaction, FetchableTopicResponse, PartitionData,
+};
+use kafka_protocol::messages::{FetchRequest, FetchResponse, ProducerId, ResponseKind, TopicName};
 use kafka_protocol::ResponseError;
 use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
@@ -81,8 +85,9 @@ async fn fetch(ctx: &Ctx, version: i16, req: FetchRequest) -> FetchResponse {
         .filter_map(|t| t.log.as_ref().ok().map(|(_, l)| l.subscribe()))
         .collect();
 
+    let committed = req.isolation_level == 1;
     loop {
-        let (resp, total, errored) = read_all(ctx, version, &topics, max_bytes).await;
+        let (resp, total, errored) = read_all(ctx, version, &topics, max_bytes, committed).await;
         if total >= min_bytes || wait.is_zero() || errored || Instant::now() >= deadline {
             return resp;
         }
@@ -91,7 +96,9 @@ async fn fetch(ctx: &Ctx, version: i16, req: FetchRequest) -> FetchResponse {
             .is_err()
         {
             // Deadline passed with no publish: answer with what is there now.
-            return read_all(ctx, version, &topics, max_bytes).await.0;
+            return read_all(ctx, version, &topics, max_bytes, committed)
+                .await
+                .0;
         }
     }
 }
@@ -123,6 +130,7 @@ async fn read_all(
     version: i16,
     topics: &[(TopicName, Uuid, Vec<Target>)],
     max_bytes: usize,
+    committed: bool,
 ) -> (FetchResponse, usize, bool) {
     let mut resp = FetchResponse::default();
     let mut total = 0usize;
@@ -143,7 +151,7 @@ async fn read_all(
                 Err(code) => Err(*code),
                 Ok((topic_id, log)) => {
                     p.high_watermark = log.high_watermark();
-                    p.last_stable_offset = p.high_watermark;
+                    p.last_stable_offset = log.last_stable_offset();
                     if version >= 5 {
                         p.log_start_offset = log.log_start_offset();
                     }
@@ -151,7 +159,29 @@ async fn read_all(
                     if budget == 0 && total > 0 {
                         Ok(Vec::new())
                     } else {
-                        read(ctx, *topic_id, t.index, log, t.offset, budget).await
+                        let limit = if committed {
+                            p.last_stable_offset
+                        } else {
+                            i64::MAX
+                        };
+                        let read = read(ctx, *topic_id, t.index, log, t.offset, budget, limit);
+                        let batches = read.await;
+                        if committed {
+                            if let Ok(Some(end)) = batches.as_ref().map(|b| last_offset(b)) {
+                                p.aborted_transactions = Some(
+                                    log.aborted_between(t.offset, end)
+                                        .into_iter()
+                                        .map(|(pid, first)| {
+                                            let mut a = AbortedTransaction::default();
+                                            a.producer_id = ProducerId(pid);
+                                            a.first_offset = first;
+                                            a
+                                        })
+                                        .collect(),
+                                );
+                            }
+                        }
+                        batches
                     }
                 }
             };
@@ -185,7 +215,24 @@ fn concat(batches: Vec<Bytes>, len: usize) -> Bytes {
     buf.freeze()
 }
 
-/// Whole batches from `offset`: from memory, or from the store below the memory window.
+/// The last offset of the last of `batches` (stamped RecordBatch v2: base offset at 0..8, last
+/// offset delta at 23..27).
+fn last_offset(batches: &[Bytes]) -> Option<i64> {
+    let b = batches.last()?;
+    let base = i64::from_be_bytes(b.get(0..8)?.try_into().ok()?);
+    let delta = i32::from_be_bytes(b.get(23..27)?.try_into().ok()?);
+    Some(base + i64::from(delta))
+}
+
+/// The base offset of a stamped batch.
+fn base_offset(b: &Bytes) -> i64 {
+    b.get(0..8)
+        .and_then(|x| x.try_into().ok())
+        .map_or(i64::MAX, i64::from_be_bytes)
+}
+
+/// Whole batches from `offset` that start below `limit`: from memory, or from the store below
+/// the memory window.
 async fn read(
     ctx: &Ctx,
     topic: Uuid,
@@ -193,8 +240,9 @@ async fn read(
     log: &PartitionLog,
     offset: i64,
     max_bytes: usize,
+    limit: i64,
 ) -> Result<Vec<Bytes>, i16> {
-    match log.read(offset, max_bytes) {
+    match log.read_below(offset, max_bytes, limit) {
         ReadResult::Batches(b) => Ok(b),
         ReadResult::OutOfRange => Err(ResponseError::OffsetOutOfRange.code()),
         ReadResult::BelowWindow => {
@@ -211,7 +259,11 @@ async fn read(
                 .await
                 .map_err(|_| storage_error())?;
             match rx.await {
-                Ok(Ok(batches)) => Ok(batches.into_iter().map(|b| b.bytes).collect()),
+                Ok(Ok(batches)) => Ok(batches
+                    .into_iter()
+                    .map(|b| b.bytes)
+                    .take_while(|b| base_offset(b) < limit)
+                    .collect()),
                 _ => Err(storage_error()),
             }
         }

@@ -33,6 +33,8 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: ListOffsetsRequest) -> R
 
 async fn list(ctx: &Ctx, version: i16, req: ListOffsetsRequest) -> ListOffsetsResponse {
     let mut resp = ListOffsetsResponse::default();
+    // read_committed (v2+): "latest" is the last stable offset.
+    let committed = version >= 2 && req.isolation_level == 1;
     for t in req.topics {
         let topic = ctx.registry.get(&t.name);
         let mut out = ListOffsetsTopicResponse::default();
@@ -45,6 +47,9 @@ async fn list(ctx: &Ctx, version: i16, req: ListOffsetsRequest) -> ListOffsetsRe
                 .and_then(|t| t.partition(p.partition_index).map(|l| (t.id, l)));
             let found = match log {
                 None => Err(ResponseError::UnknownTopicOrPartition.code()),
+                Some((_, log)) if p.timestamp == LATEST && committed => {
+                    Ok((log.last_stable_offset(), -1))
+                }
                 Some((id, log)) => {
                     lookup(ctx, version, id, p.partition_index, log, p.timestamp).await
                 }

@@ -9,6 +9,8 @@
 //! built for the version the request asked for (fields absent at that version keep their
 //! defaults, so the encoder accepts them); error codes come from `kafka_protocol::ResponseError`.
 
+mod add_offsets_to_txn;
+mod add_partitions_to_txn;
 mod alter_configs;
 mod api_versions;
 mod consumer_group_describe;
@@ -22,17 +24,22 @@ mod describe_cluster;
 mod describe_configs;
 mod describe_groups;
 mod describe_log_dirs;
+mod describe_producers;
 mod describe_topic_partitions;
+mod describe_transactions;
 mod elect_leaders;
+mod end_txn;
 mod fetch;
 mod find_coordinator;
 mod heartbeat;
 mod incremental_alter_configs;
+mod init_producer_id;
 mod join_group;
 mod leave_group;
 mod list_groups;
 mod list_offsets;
 mod list_partition_reassignments;
+mod list_transactions;
 mod metadata;
 mod offset_commit;
 mod offset_delete;
@@ -40,6 +47,8 @@ mod offset_fetch;
 mod produce;
 mod sync_group;
 mod topics;
+mod txn_common;
+mod txn_offset_commit;
 mod unsupported;
 
 #[cfg(test)]
@@ -65,9 +74,15 @@ mod tests_groups_barrier;
 #[cfg(test)]
 mod tests_groups_offsets;
 #[cfg(test)]
+mod tests_idempotence;
+#[cfg(test)]
 mod tests_limits;
 #[cfg(test)]
 mod tests_list_offsets;
+#[cfg(test)]
+mod tests_transactions;
+#[cfg(test)]
+mod tests_txn_failures;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -153,6 +168,14 @@ pub async fn dispatch(ctx: &Arc<Ctx>, client: &Client, version: i16, req: Reques
         RequestKind::ListPartitionReassignments(r) => {
             list_partition_reassignments::handle(version, r)
         }
+        RequestKind::InitProducerId(r) => init_producer_id::handle(ctx, version, r),
+        RequestKind::AddPartitionsToTxn(r) => add_partitions_to_txn::handle(ctx, version, r),
+        RequestKind::AddOffsetsToTxn(r) => add_offsets_to_txn::handle(ctx, version, r),
+        RequestKind::EndTxn(r) => end_txn::handle(ctx, version, r),
+        RequestKind::TxnOffsetCommit(r) => txn_offset_commit::handle(ctx, version, r),
+        RequestKind::DescribeProducers(r) => describe_producers::handle(ctx, version, r),
+        RequestKind::DescribeTransactions(r) => describe_transactions::handle(ctx, version, r),
+        RequestKind::ListTransactions(r) => list_transactions::handle(ctx, version, r),
         _ => Box::pin(async { None }),
     }
 }

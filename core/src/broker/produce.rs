@@ -2,8 +2,11 @@
 //! the whole request before `dispatch` returns, so pipelined produces are appended in request
 //! order. The returned future waits for the group commit and answers per partition.
 //!
-//! Owns no state. Batches are sliced zero-copy from the request bytes. Transactions and
-//! idempotence are not served yet: such batches are refused, never silently appended.
+//! Owns no state. Batches are sliced zero-copy from the request bytes. Sequence numbers of
+//! idempotent and transactional batches are checked by the writer (it owns producer state);
+//! here a batch is only checked for what the request alone shows: control batches from clients
+//! and idempotent batches without a base sequence are refused, and a transactional batch must
+//! come in a request naming its transactional id.
 
 use std::sync::Arc;
 
@@ -35,12 +38,11 @@ pub(super) async fn handle(ctx: &Arc<Ctx>, version: i16, req: ProduceRequest) ->
     let acks = req.acks;
     let request_error = if !matches!(acks, -1..=1) {
         Some(ResponseError::InvalidRequiredAcks.code())
-    } else if req.transactional_id.is_some() {
-        Some(ResponseError::TransactionalIdAuthorizationFailed.code())
     } else {
         None
     };
 
+    let transactional = req.transactional_id.is_some();
     let mut layout: Layout = Vec::new();
     let mut appends: Vec<Append> = Vec::new();
     if let Some(code) = request_error {
@@ -64,7 +66,7 @@ pub(super) async fn handle(ctx: &Arc<Ctx>, version: i16, req: ProduceRequest) ->
             for p in t.partition_data {
                 let slot = match &topic {
                     Err(code) => Slot::Failed(*code),
-                    Ok(topic) => match pending(ctx, topic, p.index, p.records) {
+                    Ok(topic) => match pending(ctx, topic, p.index, p.records, transactional) {
                         Err(code) => Slot::Failed(code),
                         Ok(batches) => {
                             appends.push(Append {
@@ -157,6 +159,7 @@ fn pending(
     topic: &Topic,
     partition: i32,
     records: Option<Bytes>,
+    transactional: bool,
 ) -> Result<Vec<PendingBatch>, i16> {
     if topic.partition(partition).is_none() {
         return Err(ResponseError::UnknownTopicOrPartition.code());
@@ -172,7 +175,7 @@ fn pending(
     let mut out = Vec::new();
     let mut at = 0usize;
     for info in infos {
-        check(&info, limit)?;
+        check(&info, limit, transactional)?;
         if codec.is_some_and(|c| c != info.attributes & 0x07) {
             return Err(ResponseError::InvalidRecord.code());
         }
@@ -196,15 +199,18 @@ fn pending(
     Ok(out)
 }
 
-fn check(info: &BatchInfo, limit: usize) -> Result<(), i16> {
+fn check(info: &BatchInfo, limit: usize, transactional: bool) -> Result<(), i16> {
     if info.byte_len > limit {
         return Err(ResponseError::MessageTooLarge.code());
     }
-    if info.is_control || info.is_transactional {
+    if info.is_control || (info.is_transactional && info.producer_id < 0) {
         return Err(ResponseError::InvalidRecord.code());
     }
-    if info.producer_id >= 0 {
-        return Err(ResponseError::UnknownProducerId.code());
+    if info.is_transactional != transactional {
+        return Err(ResponseError::InvalidTxnState.code());
+    }
+    if info.producer_id >= 0 && info.base_sequence < 0 {
+        return Err(ResponseError::InvalidRecord.code());
     }
     Ok(())
 }

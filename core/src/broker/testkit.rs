@@ -43,12 +43,19 @@ pub fn harness() -> Harness {
 }
 
 pub fn harness_with(config: BrokerConfig, cache_budget: usize) -> Harness {
+    harness_on(config, cache_budget, MemStore::new())
+}
+
+/// A harness whose memory is rebuilt from `store` by recovery, as a worker start does.
+fn harness_on(config: BrokerConfig, cache_budget: usize, mut store: MemStore) -> Harness {
     let registry = Arc::new(Registry::new(cache_budget));
+    let recovered = crate::recovery::rebuild(&mut store, &registry).unwrap();
     let (bridge, mut inbox) = crate::net::bridge().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let mut writer = Writer::new(registry.clone());
+    writer.recover_transactions(&mut store);
     let flag = stop.clone();
-    let store = Arc::new(Mutex::new(MemStore::new()));
+    let store = Arc::new(Mutex::new(store));
     let shared = store.clone();
     let thread = std::thread::spawn(move || {
         while !flag.load(Ordering::Relaxed) {
@@ -64,8 +71,8 @@ pub fn harness_with(config: BrokerConfig, cache_budget: usize) -> Harness {
         Limits::default(),
         bridge.clone(),
         registry.clone(),
-        Vec::new(),
-        Vec::new(),
+        recovered.groups,
+        recovered.offsets,
     ));
     Harness {
         ctx: Arc::new(Ctx {
@@ -125,6 +132,16 @@ pub fn group_harness(limits: Limits) -> Harness {
 }
 
 impl Harness {
+    /// Stop this broker and start a new one on what its store committed (a crash and restart:
+    /// nothing of memory survives).
+    pub fn restarted(self) -> Harness {
+        let config = self.ctx.config.clone();
+        let store = self.store.clone();
+        drop(self);
+        let committed = std::mem::take(&mut *lock(&store));
+        harness_on(config, 1 << 20, committed)
+    }
+
     /// Replace the coordinator with one rebuilt from what the store committed, as a restart
     /// would (topics stay as they are in memory).
     pub fn restart_coordinator(&mut self, limits: Limits) {
@@ -180,6 +197,18 @@ pub fn batch(records: &[(i64, &[u8])]) -> Bytes {
 
 /// A RecordBatch v2 with the given producer id and batch attributes.
 pub fn batch_with(producer_id: i64, attributes: i16, records: &[(i64, &[u8])]) -> Bytes {
+    let (epoch, seq) = if producer_id >= 0 { (0, 0) } else { (-1, -1) };
+    batch_full(producer_id, epoch, seq, attributes, records)
+}
+
+/// A RecordBatch v2 with every producer field given.
+pub fn batch_full(
+    producer_id: i64,
+    producer_epoch: i16,
+    base_sequence: i32,
+    attributes: i16,
+    records: &[(i64, &[u8])],
+) -> Bytes {
     let base_ts = records.first().map_or(0, |r| r.0);
     let max_ts = records.iter().map(|r| r.0).max().unwrap_or(0);
     let mut body = BytesMut::new();
@@ -206,8 +235,8 @@ pub fn batch_with(producer_id: i64, attributes: i16, records: &[(i64, &[u8])]) -
     b.put_i64(base_ts);
     b.put_i64(max_ts);
     b.put_i64(producer_id);
-    b.put_i16(if producer_id >= 0 { 0 } else { -1 });
-    b.put_i32(if producer_id >= 0 { 0 } else { -1 });
+    b.put_i16(producer_epoch);
+    b.put_i32(base_sequence);
     b.put_i32(records.len() as i32);
     b.put_slice(&body);
     let crc = crc32c::crc32c(&b[21..]);

@@ -295,7 +295,8 @@ async fn produce_refuses_what_it_cannot_append() {
     txn.transactional_id = Some(TransactionalId(super::str_bytes("tx")));
     assert_eq!(
         produce_v(&h, 9, txn).await.0,
-        code(ResponseError::TransactionalIdAuthorizationFailed)
+        code(ResponseError::InvalidTxnState),
+        "a transactional request carrying non-transactional batches"
     );
     assert_eq!(produce(&h, "p", 0, good.clone()).await, (0, 0));
     assert_eq!(

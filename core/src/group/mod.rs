@@ -28,6 +28,7 @@ mod members;
 mod offsets;
 mod state;
 mod subscription;
+mod txn_offsets;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

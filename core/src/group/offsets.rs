@@ -153,7 +153,7 @@ impl Coordinator {
 
     /// Membership and generation checks; a new group for an outside commit is created (its row
     /// is returned to be written with the offsets).
-    fn check_commit(
+    pub(super) fn check_commit(
         &self,
         st: &mut Groups,
         a: &CommitArgs,

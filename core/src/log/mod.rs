@@ -12,5 +12,5 @@ pub mod configs;
 mod partition;
 mod registry;
 
-pub use partition::{Batch, PartitionLog, ReadResult};
+pub use partition::{AbortedTxn, Batch, PartitionLog, ReadResult, TxnEnd};
 pub use registry::{Registry, Topic};

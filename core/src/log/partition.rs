@@ -2,8 +2,13 @@
 //!
 //! The window is a suffix of the log: it ends at the high watermark and starts wherever eviction
 //! left it. Reads below the window are answered by the store, not here.
+//!
+//! Transactions: the log also knows its open transactions (producer id → first offset) and its
+//! aborted ones (the index read-committed Fetch returns). The last stable offset is the first
+//! offset of the earliest open transaction, else the high watermark; it never moves backwards
+//! because a transaction's first batch is appended at the high watermark, which is ≥ it.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::RwLock;
 
 use bytes::Bytes;
@@ -35,12 +40,42 @@ pub enum ReadResult {
     OutOfRange,
 }
 
+/// An aborted transaction on this partition: producer, first offset, offset of its marker.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AbortedTxn {
+    pub producer_id: i64,
+    pub first_offset: i64,
+    pub last_offset: i64,
+}
+
+/// How a transaction ended on this partition, published with its marker.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TxnEnd {
+    pub producer_id: i64,
+    /// The aborted range, for an abort of a transaction that wrote here.
+    pub aborted: Option<AbortedTxn>,
+}
+
 #[derive(Debug)]
 struct Window {
     log_start_offset: i64,
     high_watermark: i64,
     batches: VecDeque<Batch>,
     bytes: usize,
+    /// Open transactions: producer id → first offset.
+    ongoing: BTreeMap<i64, i64>,
+    /// Aborted transactions, in marker order.
+    aborted: Vec<AbortedTxn>,
+}
+
+impl Window {
+    fn last_stable_offset(&self) -> i64 {
+        self.ongoing
+            .values()
+            .copied()
+            .min()
+            .map_or(self.high_watermark, |f| f.min(self.high_watermark))
+    }
 }
 
 /// A partition's committed tail. Many readers, one writer.
@@ -62,6 +97,8 @@ impl PartitionLog {
                 high_watermark,
                 batches: tail.into(),
                 bytes,
+                ongoing: BTreeMap::new(),
+                aborted: Vec::new(),
             }),
             published,
         }
@@ -77,6 +114,30 @@ impl PartitionLog {
 
     pub fn high_watermark(&self) -> i64 {
         self.read_window().high_watermark
+    }
+
+    /// The first offset of the earliest open transaction, else the high watermark.
+    pub fn last_stable_offset(&self) -> i64 {
+        self.read_window().last_stable_offset()
+    }
+
+    /// Restore transaction state at recovery: open transactions and the aborted index.
+    pub fn restore_txns(&self, ongoing: Vec<(i64, i64)>, mut aborted: Vec<AbortedTxn>) {
+        let mut w = self.write_window();
+        w.ongoing.extend(ongoing);
+        aborted.sort_by_key(|a| a.last_offset);
+        w.aborted = aborted;
+    }
+
+    /// Aborted transactions overlapping `from..=to`, as (producer id, first offset).
+    pub fn aborted_between(&self, from: i64, to: i64) -> Vec<(i64, i64)> {
+        let w = self.read_window();
+        let start = w.aborted.partition_point(|a| a.last_offset < from);
+        w.aborted[start..]
+            .iter()
+            .filter(|a| a.first_offset <= to)
+            .map(|a| (a.producer_id, a.first_offset))
+            .collect()
     }
 
     pub fn log_start_offset(&self) -> i64 {
@@ -96,6 +157,12 @@ impl PartitionLog {
     /// Batches from the one holding `offset`, adding whole batches while the total stays within
     /// `max_bytes`; the first batch is returned whatever its size.
     pub fn read(&self, offset: i64, max_bytes: usize) -> ReadResult {
+        self.read_below(offset, max_bytes, i64::MAX)
+    }
+
+    /// `read`, leaving out batches that start at or after `limit` (the last stable offset for
+    /// read-committed readers).
+    pub fn read_below(&self, offset: i64, max_bytes: usize, limit: i64) -> ReadResult {
         let w = self.read_window();
         if offset < w.log_start_offset || offset > w.high_watermark {
             return ReadResult::OutOfRange;
@@ -111,6 +178,9 @@ impl PartitionLog {
         let mut out = Vec::new();
         let mut total = 0usize;
         for b in w.batches.range(start..) {
+            if b.base_offset >= limit {
+                break;
+            }
             if !out.is_empty() && total + b.bytes.len() > max_bytes {
                 break;
             }
@@ -140,8 +210,29 @@ impl PartitionLog {
     /// most `keep_bytes` stay cached (the newest batch always stays). Returns the change in
     /// cached bytes as (added, evicted).
     pub fn publish(&self, batches: Vec<Batch>, keep_bytes: usize) -> (usize, usize) {
+        self.publish_txn(batches, keep_bytes, &[], &[])
+    }
+
+    /// `publish`, also opening transactions (producer id, first offset) and ending them, under
+    /// the same lock as the high watermark moves, so no reader sees the data without its state.
+    pub fn publish_txn(
+        &self,
+        batches: Vec<Batch>,
+        keep_bytes: usize,
+        begins: &[(i64, i64)],
+        ends: &[TxnEnd],
+    ) -> (usize, usize) {
         let (added, evicted, hw) = {
             let mut w = self.write_window();
+            for &(pid, first) in begins {
+                w.ongoing.entry(pid).or_insert(first);
+            }
+            for e in ends {
+                w.ongoing.remove(&e.producer_id);
+                if let Some(a) = e.aborted {
+                    w.aborted.push(a);
+                }
+            }
             let mut added = 0;
             for b in batches {
                 debug_assert_eq!(b.base_offset, w.high_watermark);
@@ -172,6 +263,9 @@ impl PartitionLog {
             return 0;
         }
         w.log_start_offset = offset.min(w.high_watermark);
+        // Aborted transactions wholly below the log start can no longer overlap a read.
+        let start = w.log_start_offset;
+        w.aborted.retain(|a| a.last_offset >= start);
         let mut freed = 0;
         while let Some(first) = w.batches.front() {
             if first.last_offset >= w.log_start_offset {

@@ -39,6 +39,8 @@ struct Topics {
 pub struct Registry {
     topics: RwLock<Topics>,
     cache_budget: usize,
+    /// Producer ids, sequence windows and transactions (changed by the writer only).
+    producers: crate::txn::Producers,
 }
 
 impl Registry {
@@ -46,7 +48,13 @@ impl Registry {
         Registry {
             topics: RwLock::new(Topics::default()),
             cache_budget,
+            producers: crate::txn::Producers::default(),
         }
+    }
+
+    /// The producer and transaction table.
+    pub fn producers(&self) -> &crate::txn::Producers {
+        &self.producers
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Topics> {

@@ -55,10 +55,23 @@ fn every_api_version_round_trips_through_the_guard() {
     // CreatePartitions, the classic consumer-group APIs, then ConsumerGroupHeartbeat and
     // ConsumerGroupDescribe, then the admin APIs: DescribeConfigs, AlterConfigs,
     // IncrementalAlterConfigs, DescribeCluster, DescribeLogDirs, DescribeTopicPartitions,
-    // DeleteRecords, ElectLeaders, ListPartitionReassignments.
+    // DeleteRecords, ElectLeaders, ListPartitionReassignments; then InitProducerId,
+    // AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit, DescribeProducers,
+    // DescribeTransactions, ListTransactions.
     assert_eq!(
         checked,
-        9 + 13 + 8 + 13 + 5 + 6 + 6 + 4 + 65 + 2 + 2 + (4 + 3 + 2 + 3 + 4 + 1 + 3 + 3 + 1)
+        9 + 13
+            + 8
+            + 13
+            + 5
+            + 6
+            + 6
+            + 4
+            + 65
+            + 2
+            + 2
+            + (4 + 3 + 2 + 3 + 4 + 1 + 3 + 3 + 1)
+            + (6 + 4 + 5 + 6 + 6 + 1 + 1 + 3)
     );
 }
 

@@ -29,6 +29,8 @@ use uuid::Uuid;
 mod admin;
 #[path = "samples_groups.rs"]
 mod groups;
+#[path = "samples_txn.rs"]
+mod txn;
 
 fn s(v: &'static str) -> StrBytes {
     StrBytes::from_static_str(v)
@@ -81,6 +83,18 @@ pub fn request(key: ApiKey, v: i16) -> RequestKind {
         ApiKey::ListPartitionReassignments => {
             RequestKind::ListPartitionReassignments(admin::list_partition_reassignments(v))
         }
+        ApiKey::InitProducerId => RequestKind::InitProducerId(txn::init_producer_id(v)),
+        ApiKey::AddPartitionsToTxn => {
+            RequestKind::AddPartitionsToTxn(txn::add_partitions_to_txn(v))
+        }
+        ApiKey::AddOffsetsToTxn => RequestKind::AddOffsetsToTxn(txn::add_offsets_to_txn(v)),
+        ApiKey::EndTxn => RequestKind::EndTxn(txn::end_txn(v)),
+        ApiKey::TxnOffsetCommit => RequestKind::TxnOffsetCommit(txn::txn_offset_commit(v)),
+        ApiKey::DescribeProducers => RequestKind::DescribeProducers(txn::describe_producers(v)),
+        ApiKey::DescribeTransactions => {
+            RequestKind::DescribeTransactions(txn::describe_transactions(v))
+        }
+        ApiKey::ListTransactions => RequestKind::ListTransactions(txn::list_transactions(v)),
         other => panic!("no sample for {other:?}"),
     }
 }

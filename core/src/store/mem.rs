@@ -5,7 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use uuid::Uuid;
 
-use super::{GroupRow, OffsetRow, PartitionRow, Snapshot, Store, StoreError, TopicRow, WriteSet};
+use super::{
+    AbortedTxnRow, GroupRow, OffsetRow, PartitionRow, ProducerBatchRow, ProducerRow, Snapshot,
+    Store, StoreError, TopicRow, TxnRow, WriteSet, PRODUCER_BATCHES_KEPT,
+};
 use crate::log::Batch;
 
 #[derive(Debug, Default)]
@@ -15,6 +18,9 @@ pub struct MemStore {
     batches: HashMap<(Uuid, i32), BTreeMap<i64, Batch>>,
     groups: BTreeMap<String, GroupRow>,
     offsets: BTreeMap<(String, Uuid, i32), OffsetRow>,
+    producers: BTreeMap<i64, ProducerRow>,
+    transactions: BTreeMap<String, TxnRow>,
+    aborted: Vec<AbortedTxnRow>,
     /// When set, the next commit fails with this message.
     pub fail_next_commit: Option<String>,
     /// Commits that succeeded.
@@ -34,6 +40,38 @@ impl MemStore {
     }
 }
 
+impl MemStore {
+    /// The newest non-control batches per (topic, partition, producer), as the SQL store's
+    /// window query returns them.
+    fn producer_batches(&self) -> Vec<ProducerBatchRow> {
+        let mut out = Vec::new();
+        for ((topic_id, partition), batches) in &self.batches {
+            let mut seen: HashMap<i64, usize> = HashMap::new();
+            for b in batches.values().rev() {
+                if b.producer_id < 0 || b.attributes & 0x20 != 0 {
+                    continue;
+                }
+                let n = seen.entry(b.producer_id).or_default();
+                if *n >= PRODUCER_BATCHES_KEPT {
+                    continue;
+                }
+                *n += 1;
+                out.push(ProducerBatchRow {
+                    topic_id: *topic_id,
+                    partition: *partition,
+                    producer_id: b.producer_id,
+                    producer_epoch: b.producer_epoch,
+                    base_sequence: b.base_sequence,
+                    record_count: b.record_count,
+                    base_offset: b.base_offset,
+                    last_offset: b.last_offset,
+                });
+            }
+        }
+        out
+    }
+}
+
 impl Store for MemStore {
     fn load_topics(&mut self) -> Result<Snapshot, StoreError> {
         Ok(Snapshot {
@@ -41,6 +79,10 @@ impl Store for MemStore {
             partitions: self.heads.values().copied().collect(),
             groups: self.groups.values().cloned().collect(),
             offsets: self.offsets.values().cloned().collect(),
+            producers: self.producers.values().cloned().collect(),
+            transactions: self.transactions.values().cloned().collect(),
+            aborted_txns: self.aborted.clone(),
+            producer_batches: self.producer_batches(),
         })
     }
 
@@ -91,6 +133,7 @@ impl Store for MemStore {
             self.heads.retain(|(t, _), _| t != id);
             self.batches.retain(|(t, _), _| t != id);
             self.offsets.retain(|(_, t, _), _| t != id);
+            self.aborted.retain(|a| a.topic_id != *id);
         }
         for (id, old, new) in &ws.add_partitions {
             if let Some(t) = self.topics.get_mut(id) {
@@ -136,6 +179,14 @@ impl Store for MemStore {
         for key in &ws.delete_offsets {
             self.offsets.remove(key);
         }
+        for p in &ws.put_producers {
+            self.producers.insert(p.producer_id, p.clone());
+        }
+        for t in &ws.put_transactions {
+            self.transactions
+                .insert(t.transactional_id.clone(), t.clone());
+        }
+        self.aborted.extend(ws.aborted_txns.iter().copied());
         self.commits += 1;
         Ok(())
     }

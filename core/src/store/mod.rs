@@ -79,16 +79,97 @@ pub struct GroupRow {
     pub members: Vec<MemberRow>,
 }
 
-/// Topics and partition heads, as recovery reads them, plus consumer groups and their offsets.
+/// A producer id handed out by InitProducerId. Upserted by `producer_id` whenever the id is
+/// allocated or its epoch bumped. Never deleted while a batch of it may be retried; the next id
+/// handed out after a restart is `max(producer_id) + 1`, so ids are never reused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProducerRow {
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    /// The transactional id that owns this producer id, if any.
+    pub transactional_id: Option<String>,
+}
+
+/// One partition of a transaction: `first_offset` is the offset of the transaction's first batch
+/// on it, -1 while nothing was written there yet. The topic may have been deleted since (no
+/// foreign key: the row is dropped when the transaction's row is next replaced).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TxnPartitionRow {
+    pub topic_id: Uuid,
+    pub partition: i32,
+    pub first_offset: i64,
+}
+
+/// A transactional id's coordinator state. Upserted whole by `transactional_id` (the partition
+/// list replaces the stored one). Kafka's state names: Empty, Ongoing, PrepareCommit,
+/// PrepareAbort, CompleteCommit, CompleteAbort.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TxnRow {
+    pub transactional_id: String,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    /// The epoch before the last bump by a timeout abort (-1 if none): its producer may still
+    /// abort (a no-op) and re-initialise instead of being fenced (KIP-360).
+    pub last_producer_epoch: i16,
+    pub state: String,
+    pub timeout_ms: i32,
+    /// Milliseconds since the epoch at which the current transaction started (-1 when none).
+    pub start_timestamp: i64,
+    pub partitions: Vec<TxnPartitionRow>,
+}
+
+/// An aborted transaction on one partition: its producer, its first offset there and the offset
+/// of its abort marker. Insert-only; removed with the topic. Read-committed Fetch lists the ones
+/// overlapping the returned range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AbortedTxnRow {
+    pub topic_id: Uuid,
+    pub partition: i32,
+    pub producer_id: i64,
+    pub first_offset: i64,
+    pub last_offset: i64,
+}
+
+/// A batch's producer fields, as recovery needs them to rebuild sequence state. Not a table of
+/// its own: derived from the batches table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProducerBatchRow {
+    pub topic_id: Uuid,
+    pub partition: i32,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequence: i32,
+    pub record_count: i32,
+    pub base_offset: i64,
+    pub last_offset: i64,
+}
+
+/// Topics and partition heads, as recovery reads them, plus consumer groups and their offsets,
+/// and producer and transaction state.
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
     pub topics: Vec<TopicRow>,
     pub partitions: Vec<PartitionRow>,
     pub groups: Vec<GroupRow>,
     pub offsets: Vec<OffsetRow>,
+    /// Every producer row.
+    pub producers: Vec<ProducerRow>,
+    /// Every transaction row.
+    pub transactions: Vec<TxnRow>,
+    /// Every aborted-transaction row.
+    pub aborted_txns: Vec<AbortedTxnRow>,
+    /// For each (topic, partition, producer id >= 0): its newest batches that are not control
+    /// batches (attributes bit 0x20 clear), at most [`PRODUCER_BATCHES_KEPT`] of them, by
+    /// base_offset. SQL: a window function over the batches table, newest first per producer.
+    pub producer_batches: Vec<ProducerBatchRow>,
 }
 
-/// Everything one group commit writes, in one transaction.
+/// How many recent batches per (producer, partition) sequence checks remember (Kafka's five).
+pub const PRODUCER_BATCHES_KEPT: usize = 5;
+
+/// Everything one group commit writes, in one transaction. A write set holds at most one row per
+/// key of each upserted kind (producer_id, transactional_id), so `INSERT ... ON CONFLICT DO
+/// UPDATE` can take each list whole.
 #[derive(Debug, Default)]
 pub struct WriteSet {
     pub create_topics: Vec<TopicRow>,
@@ -111,6 +192,12 @@ pub struct WriteSet {
     pub commit_offsets: Vec<OffsetRow>,
     /// (group, topic, partition) offsets to remove.
     pub delete_offsets: Vec<(String, Uuid, i32)>,
+    /// Producer rows to insert or replace (by producer_id).
+    pub put_producers: Vec<ProducerRow>,
+    /// Transaction rows to insert or replace (by transactional_id).
+    pub put_transactions: Vec<TxnRow>,
+    /// Aborted-transaction rows to insert.
+    pub aborted_txns: Vec<AbortedTxnRow>,
 }
 
 impl WriteSet {
@@ -125,6 +212,9 @@ impl WriteSet {
             && self.topic_configs.is_empty()
             && self.commit_offsets.is_empty()
             && self.delete_offsets.is_empty()
+            && self.put_producers.is_empty()
+            && self.put_transactions.is_empty()
+            && self.aborted_txns.is_empty()
     }
 }
 

@@ -80,7 +80,10 @@ impl Writer {
             Command::DeleteRecords { deletions, reply } => {
                 let _ = reply.send(self.delete_records(store, deletions));
             }
-            Command::Produce { .. } | Command::Groups { .. } | Command::Read(_) => {}
+            Command::Produce { .. }
+            | Command::Groups { .. }
+            | Command::Read(_)
+            | Command::Txn(_) => {}
         }
     }
 

@@ -7,11 +7,18 @@
 //! commit answers every request in it with KAFKA_STORAGE_ERROR and publishes nothing, so the
 //! offsets it had assigned are assigned again by the next commit. Topic admin commits on its own,
 //! in queue order. Reads of data older than the memory window are served after the writes.
+//!
+//! Producer ids, sequence windows and transactions ([`crate::txn`]) are the writer's too:
+//! sequences are checked in the group commit (the writer alone owns partition state), and
+//! transaction commands ([`TxnCommand`]) commit on their own after the produces queued before
+//! them. Before its first command the writer completes transactions a crash left open.
 
 mod admin;
 mod admin_configs;
 mod produce;
 mod reads;
+mod txn;
+mod txn_end;
 
 use std::sync::Arc;
 
@@ -25,6 +32,7 @@ use crate::store::{GroupRow, OffsetRow, Store};
 pub use admin::{AdminResult, NewTopic};
 pub use admin_configs::{ConfigChange, DeleteRecordsResult, RecordsDeletion};
 pub use reads::ReadQuery;
+pub use txn::{Begun, ProducerIdEpoch, TxnCommand, MAX_TRANSACTION_TIMEOUT_MS};
 
 /// A Kafka error code (from `kafka_protocol::ResponseError`).
 pub type ErrorCode = i16;
@@ -116,17 +124,24 @@ pub enum Command {
     },
     /// A read that memory cannot answer.
     Read(ReadQuery),
+    /// Producer ids and transactions.
+    Txn(TxnCommand),
 }
 
 /// The writer's state: the registry it publishes to. Offsets come from the partition logs'
 /// high watermarks, which nobody else moves.
 pub struct Writer {
     registry: Arc<Registry>,
+    /// Whether transactions left open by a crash were completed.
+    transactions_recovered: bool,
 }
 
 impl Writer {
     pub fn new(registry: Arc<Registry>) -> Self {
-        Writer { registry }
+        Writer {
+            registry,
+            transactions_recovered: false,
+        }
     }
 
     pub fn registry(&self) -> &Arc<Registry> {
@@ -135,6 +150,9 @@ impl Writer {
 
     /// Process every command of one wake-up: writes first, in order, then reads.
     pub fn process<S: Store>(&mut self, store: &mut S, commands: Vec<Command>) {
+        if !self.transactions_recovered {
+            self.recover_transactions(store);
+        }
         let mut produces = Vec::new();
         let mut groups = Vec::new();
         let mut reads = Vec::new();
@@ -143,6 +161,14 @@ impl Writer {
                 Command::Produce { appends, reply } => produces.push((appends, reply)),
                 Command::Groups { write, reply } => groups.push((write, reply)),
                 Command::Read(q) => reads.push(q),
+                Command::Txn(t) => {
+                    self.group_commit(
+                        store,
+                        std::mem::take(&mut produces),
+                        std::mem::take(&mut groups),
+                    );
+                    self.txn_command(store, t);
+                }
                 admin => {
                     self.group_commit(
                         store,

@@ -1,4 +1,8 @@
-//! The group commit of produce requests.
+//! The group commit of produce requests, with the sequence checks of idempotent and
+//! transactional batches.
+//!
+//! Sequence windows and transaction first offsets are staged on copies during the commit and
+//! written to the producer table only after COMMIT, so a failed commit leaves them untouched.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,11 +18,26 @@ use super::{
 };
 use crate::log::{configs, Batch, PartitionLog};
 use crate::store::{PartitionRow, Store, WriteSet};
+use crate::txn::{check_sequence, PartitionSeqs, SeqBatch, SeqOutcome, Table, Txn, TxnState};
 
 type Reply = Option<oneshot::Sender<Vec<AppendResult>>>;
 type GroupReply = oneshot::Sender<Result<(), ErrorCode>>;
-/// Batches staged per partition, in commit order, with the log they publish to.
-type Staged = IndexMap<(Uuid, i32), (Arc<PartitionLog>, Vec<Batch>)>;
+/// Batches staged per partition, in commit order, with the log they publish to and the
+/// transactions they open there (producer id, first offset).
+type Staged = IndexMap<(Uuid, i32), (Arc<PartitionLog>, Vec<Batch>, Vec<(i64, i64)>)>;
+
+/// Transactional batch attribute bit.
+const TRANSACTIONAL: i16 = 0x10;
+
+/// What one group commit stages before COMMIT.
+#[derive(Default)]
+struct Staging {
+    next: HashMap<(Uuid, i32), i64>,
+    staged: Staged,
+    ws: WriteSet,
+    seqs: HashMap<(i64, Uuid, i32), PartitionSeqs>,
+    txns: HashMap<String, Txn>,
+}
 
 impl Writer {
     /// Assign offsets to every append, commit them and the group writes in one transaction,
@@ -32,18 +51,28 @@ impl Writer {
         if requests.is_empty() && group_writes.is_empty() {
             return;
         }
-        let mut next: HashMap<(Uuid, i32), i64> = HashMap::new();
-        let mut staged: Staged = IndexMap::new();
-        let mut ws = WriteSet::default();
+        let mut st = Staging::default();
         let mut results: Vec<(Vec<AppendResult>, Reply)> = Vec::with_capacity(requests.len());
-
-        for (appends, reply) in requests {
-            let mut out = Vec::with_capacity(appends.len());
-            for a in appends {
-                out.push(self.stage(a, &mut next, &mut staged, &mut ws));
+        {
+            let registry = self.registry.clone();
+            let table = registry.producers().lock();
+            for (appends, reply) in requests {
+                let mut out = Vec::with_capacity(appends.len());
+                for a in appends {
+                    out.push(self.stage(a, &table, &mut st));
+                }
+                results.push((out, reply));
             }
-            results.push((out, reply));
         }
+        let Staging {
+            next,
+            staged,
+            mut ws,
+            seqs,
+            txns,
+        } = st;
+        ws.put_transactions
+            .extend(txns.values().map(|t: &Txn| t.to_row()));
 
         let mut group_replies = Vec::with_capacity(group_writes.len());
         for (w, reply) in group_writes {
@@ -63,7 +92,7 @@ impl Writer {
             group_replies.push(reply);
         }
 
-        for ((topic_id, partition), (log, _)) in &staged {
+        for ((topic_id, partition), (log, _, _)) in &staged {
             ws.heads.push(PartitionRow {
                 topic_id: *topic_id,
                 partition: *partition,
@@ -89,9 +118,16 @@ impl Writer {
             }
         }
 
+        {
+            let mut table = self.registry.producers().lock();
+            table.seqs.extend(seqs);
+            for (id, t) in txns {
+                table.txns.insert(id, t);
+            }
+        }
         let share = self.registry.partition_cache_share();
-        for (_, (log, batches)) in staged {
-            log.publish(batches, share);
+        for (_, (log, batches, begins)) in staged {
+            log.publish_txn(batches, share, &begins, &[]);
         }
         for (out, reply) in results {
             if let Some(reply) = reply {
@@ -103,13 +139,7 @@ impl Writer {
         }
     }
 
-    fn stage(
-        &self,
-        a: Append,
-        next: &mut HashMap<(Uuid, i32), i64>,
-        staged: &mut Staged,
-        ws: &mut WriteSet,
-    ) -> AppendResult {
+    fn stage(&self, a: Append, table: &Table, st: &mut Staging) -> AppendResult {
         let unknown = ResponseError::UnknownTopicOrPartition.code();
         // The topic may have been deleted (or re-created) since the request was decoded.
         let current = self.registry.get(&a.topic.name).ok_or(unknown)?;
@@ -118,27 +148,177 @@ impl Writer {
         }
         let log = current.partition(a.partition).ok_or(unknown)?.clone();
         let key = (current.id, a.partition);
-        let offset = next.entry(key).or_insert_with(|| log.high_watermark());
-        let first = *offset;
-        let entry = staged
-            .entry(key)
-            .or_insert_with(|| (log.clone(), Vec::new()));
+        let mut offset = *st.next.get(&key).unwrap_or(&log.high_watermark());
         let log_append =
             configs::effective(&current.configs, "message.timestamp.type") == Some("LogAppendTime");
         let now = if log_append { now_ms() } else { -1 };
+
+        // Check every batch first: a refused batch refuses the partition, appending nothing.
+        let mut plan = Vec::with_capacity(a.batches.len());
+        let mut seqs: HashMap<i64, PartitionSeqs> = HashMap::new();
         for p in &a.batches {
-            let mut batch = stamp(p, *offset);
+            if p.producer_id < 0 {
+                plan.push(None);
+                continue;
+            }
+            if p.attributes & TRANSACTIONAL != 0 {
+                check_in_txn(table, st, p.producer_id, p.producer_epoch, key)?;
+            }
+            let window = seqs.entry(p.producer_id).or_insert_with(|| {
+                let k = (p.producer_id, key.0, key.1);
+                st.seqs
+                    .get(&k)
+                    .or_else(|| table.seqs.get(&k))
+                    .cloned()
+                    .unwrap_or_default()
+            });
+            match check_sequence(
+                table.producers.get(&p.producer_id),
+                Some(&*window),
+                p.producer_epoch,
+                p.base_sequence,
+                p.record_count,
+            ) {
+                SeqOutcome::Refuse(code) => return Err(code),
+                SeqOutcome::Duplicate { base_offset } => plan.push(Some(Err(base_offset))),
+                SeqOutcome::Append {
+                    first_seq,
+                    last_seq,
+                } => {
+                    if window.epoch != p.producer_epoch {
+                        *window = PartitionSeqs {
+                            epoch: p.producer_epoch,
+                            ..PartitionSeqs::default()
+                        };
+                    }
+                    // Offsets are filled in below; the window entry reserves the sequence now
+                    // so a second batch in the same request is checked against it.
+                    window.push(SeqBatch {
+                        first_seq,
+                        last_seq,
+                        base_offset: -1,
+                        last_offset: -1,
+                    });
+                    plan.push(Some(Ok(())));
+                }
+            }
+        }
+
+        let mut batches = Vec::with_capacity(a.batches.len());
+        let mut begins = Vec::new();
+        let mut first = None;
+        for (p, step) in a.batches.iter().zip(plan) {
+            if let Some(Err(original)) = step {
+                first.get_or_insert(original);
+                continue;
+            }
+            let mut batch = stamp(p, offset);
             if log_append {
                 batch = with_log_append_time(batch, now);
             }
-            *offset = batch.last_offset + 1;
-            ws.appends.push((key.0, key.1, batch.clone()));
-            entry.1.push(batch);
+            first.get_or_insert(offset);
+            offset = batch.last_offset + 1;
+            if p.producer_id >= 0 {
+                if let Some(w) = seqs.get_mut(&p.producer_id) {
+                    if let Some(slot) = w
+                        .recent
+                        .iter_mut()
+                        .find(|b| b.base_offset < 0 && b.first_seq == p.base_sequence)
+                    {
+                        slot.base_offset = batch.base_offset;
+                        slot.last_offset = batch.last_offset;
+                    }
+                }
+                if p.attributes & TRANSACTIONAL != 0 {
+                    open_partition(
+                        table,
+                        st,
+                        p.producer_id,
+                        key,
+                        batch.base_offset,
+                        &mut begins,
+                    );
+                }
+            }
+            st.ws.appends.push((key.0, key.1, batch.clone()));
+            batches.push(batch);
+        }
+        let entry = st
+            .staged
+            .entry(key)
+            .or_insert_with(|| (log.clone(), Vec::new(), Vec::new()));
+        entry.1.extend(batches);
+        entry.2.extend(begins);
+        st.next.insert(key, offset);
+        for (pid, w) in seqs {
+            st.seqs.insert((pid, key.0, key.1), w);
         }
         Ok(Appended {
             log_append_time_ms: now,
-            base_offset: first,
+            base_offset: first.unwrap_or(offset),
             log_start_offset: log.log_start_offset(),
         })
+    }
+}
+
+/// The transaction of `producer_id`, as staged in this commit or as in the table.
+fn txn_of<'a>(table: &'a Table, st: &'a Staging, producer_id: i64) -> Option<&'a Txn> {
+    let id = table
+        .producers
+        .get(&producer_id)?
+        .transactional_id
+        .as_ref()?;
+    st.txns.get(id).or_else(|| table.txns.get(id))
+}
+
+/// A transactional batch needs an ongoing transaction of its producer holding the partition.
+fn check_in_txn(
+    table: &Table,
+    st: &Staging,
+    producer_id: i64,
+    epoch: i16,
+    key: (Uuid, i32),
+) -> Result<(), ErrorCode> {
+    let Some(txn) = txn_of(table, st, producer_id) else {
+        return Err(ResponseError::InvalidProducerIdMapping.code());
+    };
+    if txn.producer_id != producer_id || epoch < txn.epoch {
+        return Err(ResponseError::InvalidProducerEpoch.code());
+    }
+    if txn.state != TxnState::Ongoing || !txn.partitions.contains_key(&key) {
+        return Err(ResponseError::InvalidTxnState.code());
+    }
+    Ok(())
+}
+
+/// Record the first offset of the transaction on this partition (once).
+fn open_partition(
+    table: &Table,
+    st: &mut Staging,
+    producer_id: i64,
+    key: (Uuid, i32),
+    offset: i64,
+    begins: &mut Vec<(i64, i64)>,
+) {
+    let Some(id) = table
+        .producers
+        .get(&producer_id)
+        .and_then(|p| p.transactional_id.clone())
+    else {
+        return;
+    };
+    if !st.txns.contains_key(&id) {
+        let Some(t) = table.txns.get(&id) else { return };
+        st.txns.insert(id.clone(), t.clone());
+    }
+    if let Some(first) = st
+        .txns
+        .get_mut(&id)
+        .and_then(|t| t.partitions.get_mut(&key))
+    {
+        if *first < 0 {
+            *first = offset;
+            begins.push((producer_id, offset));
+        }
     }
 }

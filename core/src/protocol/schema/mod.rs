@@ -7,6 +7,8 @@
 //! can check them (their decoders read unbounded from the stream). Adding an API = one file here
 //! with one `ApiSchema` plus one row in `versions.rs`.
 
+mod add_offsets_to_txn;
+mod add_partitions_to_txn;
 mod alter_configs;
 mod api_versions;
 mod consumer_group_describe;
@@ -20,24 +22,32 @@ mod describe_cluster;
 mod describe_configs;
 mod describe_groups;
 mod describe_log_dirs;
+mod describe_producers;
 mod describe_topic_partitions;
+mod describe_transactions;
 mod elect_leaders;
+mod end_txn;
 mod fetch;
 mod find_coordinator;
 mod heartbeat;
 mod incremental_alter_configs;
+mod init_producer_id;
 mod join_group;
 mod leave_group;
 mod list_groups;
 mod list_offsets;
 mod list_partition_reassignments;
+mod list_transactions;
 mod metadata;
 mod offset_commit;
 mod offset_delete;
 mod offset_fetch;
 mod produce;
 mod sync_group;
+mod txn_offset_commit;
 
+pub use add_offsets_to_txn::ADD_OFFSETS_TO_TXN;
+pub use add_partitions_to_txn::ADD_PARTITIONS_TO_TXN;
 pub use alter_configs::ALTER_CONFIGS;
 pub use api_versions::API_VERSIONS;
 pub use consumer_group_describe::CONSUMER_GROUP_DESCRIBE;
@@ -51,23 +61,29 @@ pub use describe_cluster::DESCRIBE_CLUSTER;
 pub use describe_configs::DESCRIBE_CONFIGS;
 pub use describe_groups::DESCRIBE_GROUPS;
 pub use describe_log_dirs::DESCRIBE_LOG_DIRS;
+pub use describe_producers::DESCRIBE_PRODUCERS;
 pub use describe_topic_partitions::DESCRIBE_TOPIC_PARTITIONS;
+pub use describe_transactions::DESCRIBE_TRANSACTIONS;
 pub use elect_leaders::ELECT_LEADERS;
+pub use end_txn::END_TXN;
 pub use fetch::FETCH;
 pub use find_coordinator::FIND_COORDINATOR;
 pub use heartbeat::HEARTBEAT;
 pub use incremental_alter_configs::INCREMENTAL_ALTER_CONFIGS;
+pub use init_producer_id::INIT_PRODUCER_ID;
 pub use join_group::JOIN_GROUP;
 pub use leave_group::LEAVE_GROUP;
 pub use list_groups::LIST_GROUPS;
 pub use list_offsets::LIST_OFFSETS;
 pub use list_partition_reassignments::LIST_PARTITION_REASSIGNMENTS;
+pub use list_transactions::LIST_TRANSACTIONS;
 pub use metadata::METADATA;
 pub use offset_commit::OFFSET_COMMIT;
 pub use offset_delete::OFFSET_DELETE;
 pub use offset_fetch::OFFSET_FETCH;
 pub use produce::PRODUCE;
 pub use sync_group::SYNC_GROUP;
+pub use txn_offset_commit::TXN_OFFSET_COMMIT;
 
 /// Wire kind of one field. Strings, bytes and arrays switch to their compact encodings in the
 /// API's flexible versions.

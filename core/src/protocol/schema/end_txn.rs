@@ -1,0 +1,16 @@
+//! EndTxn (key 26) request schema. Flexible from v3.
+
+use super::{always, ApiSchema, Struct, BOOL, I16, I64, STR};
+
+pub static END_TXN: ApiSchema = ApiSchema {
+    flexible_since: 3,
+    body: Struct {
+        fields: &[
+            always(STR),  // transactional_id
+            always(I64),  // producer_id
+            always(I16),  // producer_epoch
+            always(BOOL), // committed
+        ],
+        tagged: &[],
+    },
+};

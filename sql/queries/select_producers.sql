@@ -1,0 +1,1 @@
+SELECT producer_id, producer_epoch, transactional_id FROM kafka.producers

@@ -1,0 +1,1 @@
+SELECT transactional_id, topic_id, partition, first_offset FROM kafka.transaction_partitions
