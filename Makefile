@@ -55,7 +55,7 @@ TEST_ENV := PGBIN=$(PGBIN) PGDATA=$(TEST_PGDATA) PGPORT=$(TEST_PGPORT) PG_KAFKA_
 INSTALLED_SO := $(shell $(PG_CONFIG) --pkglibdir 2>/dev/null || echo /usr/lib/postgresql/15/lib)/pg_kafka.so
 
 .PHONY: help deps apt-deps pgrx-deps install run up down restart status test fmt-check clippy \
-	core-test pgrx-test blackbox bench build-tests clean-clusters clients client-test
+	core-test pgrx-test blackbox bench build-tests clean-clusters clients client-test compat
 
 help:
 	@sed -n '3,9p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -150,7 +150,9 @@ blackbox: build-tests clients
 		PG_KAFKA_PGURL=postgresql://postgres@127.0.0.1:$(TEST_PGPORT)/postgres \
 		PG_KAFKA_RESTART_CMD="$(TEST_ENV) $(CLUSTER) restart" \
 		PG_KAFKA_SERVER_LOG=$(TEST_PGDATA)/server.log; \
+		mkdir -p $(COMPAT_DIR); rm -f $(COMPAT_DIR)/rdkafka.rc; \
 		cargo test -p pg_kafka_tests --no-fail-fast || rc=$$?; \
+		echo $$rc > $(COMPAT_DIR)/rdkafka.rc; \
 		$(MAKE) --no-print-directory client-test || rc=$$?; \
 	else \
 		rc=1; \
@@ -162,8 +164,13 @@ blackbox: build-tests clients
 # Python (pytest in a venv) and Node (node --test) client tests live in tests/clients; their
 # packages are pinned there (requirements.txt, package-lock.json). Quick when already installed.
 CLIENTS := $(CURDIR)/tests/clients
+COMPAT_DIR := $(CURDIR)/target/compat
+# Sarama (Go) from Debian's packages, built offline in GOPATH mode: no module proxy needed.
+SARAMA_BIN := $(CURDIR)/target/compat-go/sarama-compat
+GO_OFFLINE := GO111MODULE=off GOFLAGS= GOPROXY=off GOPATH=$(CLIENTS)/go:/usr/share/gocode \
+	GOCACHE=$(CURDIR)/target/compat-go/cache
 
-clients: $(CLIENTS)/.venv/.installed $(CLIENTS)/node_modules/.installed
+clients: $(CLIENTS)/.venv/.installed $(CLIENTS)/node_modules/.installed $(SARAMA_BIN)
 
 $(CLIENTS)/.venv/.installed: $(CLIENTS)/requirements.txt
 	@python3 -c 'import ensurepip' 2>/dev/null || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv; }
@@ -176,6 +183,11 @@ $(CLIENTS)/node_modules/.installed: $(CLIENTS)/package.json $(CLIENTS)/package-l
 	cd $(CLIENTS) && npm ci --no-audit --no-fund
 	@touch $@
 
+$(SARAMA_BIN): $(wildcard $(CLIENTS)/go/src/pgkafkacompat/*.go)
+	@{ command -v go >/dev/null && [ -d /usr/share/gocode/src/github.com/Shopify/sarama ]; } || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y golang-go golang-github-shopify-sarama-dev; }
+	cd $(CLIENTS)/go && $(GO_OFFLINE) go build -o $@ pgkafkacompat 2>&1 | { grep -v -e 'DataDog/zstd' -e 'deprecated' -e 'cgo-gcc-prolog' -e 'zstd.h' -e 'note: declared' -e '^ *[0-9]* |' -e '^ *|' || true; }
+	@test -x $@
+
 # The client tests against PG_KAFKA_BOOTSTRAP (blackbox sets it; else the `make up` cluster).
 # Both suites run; either failing fails the target.
 client-test: clients
@@ -183,7 +195,22 @@ client-test: clients
 	cd $(CLIENTS); \
 	.venv/bin/pytest -q -p no:cacheprovider || rc=1; \
 	node --test node/ || rc=1; \
+	$(MAKE) --no-print-directory -C $(CURDIR) compat || rc=1; \
 	exit $$rc
+
+# The client compatibility matrix: each client family runs every scenario against
+# PG_KAFKA_BOOTSTRAP and writes target/compat/<client>.jsonl; merge_compat.py regenerates
+# docs/compatibility.md and fails when a scenario expected to work did not.
+compat: clients
+	@export PG_KAFKA_BOOTSTRAP=$${PG_KAFKA_BOOTSTRAP:-127.0.0.1:$(PG_KAFKA_PORT)} PG_KAFKA_COMPAT_DIR=$(COMPAT_DIR); \
+	mkdir -p $(COMPAT_DIR); rm -f $(COMPAT_DIR)/*.jsonl; \
+	cd $(CLIENTS); \
+	timeout 1200 .venv/bin/python python/compat_kcat.py > $(COMPAT_DIR)/kcat.log 2>&1 || true; \
+	timeout 1200 .venv/bin/python python/compat_confluent.py > $(COMPAT_DIR)/confluent.log 2>&1 || true; \
+	timeout 1200 .venv/bin/python python/compat_kafka_python.py > $(COMPAT_DIR)/kafka-python.log 2>&1 || true; \
+	timeout 1200 node node/compat_kafkajs.js > $(COMPAT_DIR)/kafkajs.log 2>&1 || true; \
+	timeout 1200 $(SARAMA_BIN) > $(COMPAT_DIR)/sarama.log 2>&1 || true; \
+	.venv/bin/python merge_compat.py
 
 ## ---- benchmarks -----------------------------------------------------------------------------
 
