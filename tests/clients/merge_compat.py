@@ -75,7 +75,13 @@ def load():
 
 def rdkafka_rows():
     rc_path = os.path.join(COMPAT_DIR, "rdkafka.rc")
-    version = "see tests/Cargo.toml"
+    version = "see Cargo.lock"
+    try:
+        lock = open(os.path.join(REPO, "Cargo.lock"), encoding="utf-8").read()
+        i = lock.index('name = "rdkafka"\n')
+        version = lock[i:].split("\n")[1].split('"')[1]
+    except (OSError, ValueError, IndexError):
+        pass
     rc = open(rc_path).read().strip() if os.path.exists(rc_path) else None
     out = {}
     for s in SCENARIOS:
@@ -135,6 +141,10 @@ def main():
         f"Matrix from the run of {now}. Each client runs every scenario against the broker that",
         "`make test` starts (`make compat` alone runs it against PG_KAFKA_BOOTSTRAP).",
         "",
+    ]
+    if os.environ.get("PG_KAFKA_COMPAT_RUN_NOTE"):
+        out += [f"Run note: {os.environ['PG_KAFKA_COMPAT_RUN_NOTE']}", ""]
+    out += [
         LEGEND,
         "",
         "## Summary",
