@@ -70,6 +70,7 @@ impl Writer {
         }
 
         if !ws.is_empty() {
+            crate::failpoint::hit("before_commit");
             if let Err(e) = store.commit(&ws) {
                 eprintln!("pg_kafka: group commit failed: {e}");
                 let code = ResponseError::KafkaStorageError.code();
@@ -84,12 +85,14 @@ impl Writer {
                 }
                 return;
             }
+            crate::failpoint::hit("after_commit");
         }
 
         let share = self.registry.partition_cache_share();
         for (_, (log, batches)) in staged {
             log.publish(batches, share);
         }
+        crate::failpoint::hit("after_publish");
         for (out, reply) in results {
             if let Some(reply) = reply {
                 let _ = reply.send(out);
