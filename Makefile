@@ -214,7 +214,7 @@ crash-test: deps
 		PG_KAFKA_PGURL=postgresql://postgres@127.0.0.1:$(CRASH_PGPORT)/postgres \
 		PG_KAFKA_CRASH_PGDATA=$(CRASH_PGDATA) \
 		PG_KAFKA_RESTART_CMD="$(CRASH_ENV) $(CLUSTER) start" \
-		PG_KAFKA_CRASHES=$(N) PG_KAFKA_CRASH_FAILPOINTS=1 \
+		PG_KAFKA_CRASHES=$(N) PG_KAFKA_CRASH_FAILPOINTS=1 PG_KAFKA_CRASH_LIBRARY=$(INSTALLED_SO) \
 			$(CURDIR)/target/debug/crash_harness || rc=$$?; \
 	else \
 		rc=1; \

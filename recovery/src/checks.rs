@@ -143,7 +143,10 @@ pub fn consistency(v: &mut Violations) {
     let mut client = match postgres::Client::connect(&pg_url(), postgres::NoTls) {
         Ok(c) => c,
         Err(e) => {
-            v.add("consistency_unavailable", format!("connect: {e}"));
+            v.add(
+                "consistency_unavailable",
+                format!("connect: {}", pg_error(&e)),
+            );
             return;
         }
     };
@@ -161,7 +164,7 @@ pub fn consistency(v: &mut Violations) {
                 );
             }
         }
-        Err(e) => v.add("consistency_unavailable", format!("{e}")),
+        Err(e) => v.add("consistency_unavailable", pg_error(&e)),
     }
 }
 
@@ -263,4 +266,21 @@ pub fn server_log(path: &str, from: u64, v: &mut Violations) -> u64 {
         }
     }
     sigkills
+}
+
+/// A Postgres error with the server's message (the plain Display says only "db error").
+pub fn pg_error(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.severity(), db.message()),
+        None => e.to_string(),
+    }
+}
+
+/// Identity of the installed library file: another install during the run (the library
+/// directory is shared) would make later restarts load different code and void the run.
+pub fn library_identity(path: &str) -> Option<(u64, u64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino(), m.mtime()))
 }

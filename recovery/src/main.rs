@@ -9,7 +9,8 @@
 //!
 //! Environment (the Makefile's crash-test target sets it): PG_KAFKA_BOOTSTRAP, PG_KAFKA_PGURL,
 //! PG_KAFKA_CRASH_PGDATA, PG_KAFKA_RESTART_CMD, PG_KAFKA_CRASHES (default 10),
-//! PG_KAFKA_CRASH_FAILPOINTS, PG_KAFKA_CRASH_SEED, PG_KAFKA_CRASH_IDEMPOTENT (for when the broker
+//! PG_KAFKA_CRASH_FAILPOINTS, PG_KAFKA_CRASH_SEED, PG_KAFKA_CRASH_LIBRARY (the installed
+//! pg_kafka.so: the run fails if it is replaced meanwhile), PG_KAFKA_CRASH_IDEMPOTENT (for when the broker
 //! supports idempotent producers). Prints one JSON summary line; exits 1 on any violation.
 //! Only ever signals the PIDs its own cluster reports.
 
@@ -100,6 +101,9 @@ fn main() {
     let log_path = format!("{pgdata}/server.log");
     let log_from = std::fs::metadata(&log_path).map_or(0, |m| m.len());
 
+    let library = env("PG_KAFKA_CRASH_LIBRARY");
+    let library_id = library.as_deref().and_then(checks::library_identity);
+
     let topic = unique_topic("crash");
     let group = unique_topic("crash-group");
     create_topic(&topic, PARTITIONS);
@@ -150,6 +154,12 @@ fn main() {
             kind.name()
         );
         quiet_checks(&shared, &topic, &group, &mut seen, &mut v);
+        if let Some(lib) = &library {
+            if checks::library_identity(lib) != library_id {
+                v.add("library_replaced", format!("{lib} was replaced during the run: later restarts load other code; the run is void"));
+                break;
+            }
+        }
     }
 
     shared.stop.store(true, Ordering::SeqCst);
