@@ -6,6 +6,8 @@
 #   make install   build and install the release extension
 #   make test      everything CI runs
 #   make bench     benchmarks against the `make up` cluster, one JSON line per scenario
+#   make crash-test  SIGKILL the broker under load N times (N=100) and check nothing acked is lost
+#   make fuzz      the decoder fuzz test with more iterations (FUZZ_ITERS)
 #
 # A fresh Debian 12 machine (as root, or a user with sudo) goes from clone to `make test`:
 # the deps target installs what is missing and is quick when everything is there.
@@ -32,6 +34,13 @@ TEST_PGPORT ?= 5434
 TEST_KAFKA_PORT ?= 19092
 PGRX_TEST_DATA ?= $(CURDIR)/target/pgrx-test-data
 
+# Crash-test cluster (make crash-test): its own data and ports; N crashes (make test runs 10).
+CRASH_PGDATA ?= $(CURDIR)/target/pgdata-crash
+CRASH_PGPORT ?= 5435
+CRASH_KAFKA_PORT ?= 19095
+N ?= 100
+FUZZ_ITERS ?= 1000000
+
 APT_PACKAGES := postgresql-15 postgresql-server-dev-15 libclang-dev clang pkg-config libssl-dev \
 	cmake kcat librdkafka-dev sudo
 CARGO_PGRX_VERSION := 0.18.1
@@ -52,10 +61,13 @@ DEV_ENV := PGBIN=$(PGBIN) PGDATA=$(PGDATA) PGPORT=$(PGPORT) PG_KAFKA_PORT=$(PG_K
 	PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
 TEST_ENV := PGBIN=$(PGBIN) PGDATA=$(TEST_PGDATA) PGPORT=$(TEST_PGPORT) PG_KAFKA_PORT=$(TEST_KAFKA_PORT) \
 	PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
+CRASH_ENV := PGBIN=$(PGBIN) PGDATA=$(CRASH_PGDATA) PGPORT=$(CRASH_PGPORT) PG_KAFKA_PORT=$(CRASH_KAFKA_PORT) \
+	PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
 INSTALLED_SO := $(shell $(PG_CONFIG) --pkglibdir 2>/dev/null || echo /usr/lib/postgresql/15/lib)/pg_kafka.so
 
 .PHONY: help deps apt-deps pgrx-deps install run up down restart status test fmt-check clippy \
-	core-test pgrx-test blackbox bench build-tests clean-clusters clients client-test compat
+	core-test pgrx-test blackbox bench build-tests clean-clusters clients client-test compat \
+	crash-test fuzz
 
 help:
 	@sed -n '3,9p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -116,6 +128,7 @@ test: deps
 	$(MAKE) pgrx-test
 	$(MAKE) install
 	$(MAKE) blackbox
+	$(MAKE) crash-test N=10
 
 fmt-check:
 	cargo fmt --all --check
@@ -212,6 +225,36 @@ compat: clients
 	timeout 1200 $(SARAMA_BIN) > $(COMPAT_DIR)/sarama.log 2>&1 || true; \
 	.venv/bin/python merge_compat.py
 
+# The crash harness (recovery/) on a fresh cluster of its own. The failpoints live in a build with
+# the `failpoints` feature, and Postgres has one install location: this target installs that
+# build, runs the harness, and always reinstalls the normal release build at the end (a cluster
+# started meanwhile from the installed library would carry the failpoints until restarted).
+# The harness SIGKILLs the worker and the postmaster, so the usual server-log check does not apply;
+# the harness checks the log itself (only its own SIGKILLs, no other signal, no PANIC).
+crash-test: deps
+	cargo pgrx install --release --features failpoints --pg-config $(PG_CONFIG) $(PGRX_SUDO)
+	cargo build -p pg_kafka_tests --bin crash_harness
+	@$(CRASH_ENV) $(CLUSTER) stop || true
+	@rm -rf $(CRASH_PGDATA)
+	@rc=0; \
+	if $(CRASH_ENV) $(CLUSTER) start; then \
+		PG_KAFKA_BOOTSTRAP=127.0.0.1:$(CRASH_KAFKA_PORT) \
+		PG_KAFKA_PGURL=postgresql://postgres@127.0.0.1:$(CRASH_PGPORT)/postgres \
+		PG_KAFKA_CRASH_PGDATA=$(CRASH_PGDATA) \
+		PG_KAFKA_RESTART_CMD="$(CRASH_ENV) $(CLUSTER) start" \
+		PG_KAFKA_CRASHES=$(N) PG_KAFKA_CRASH_FAILPOINTS=1 PG_KAFKA_CRASH_LIBRARY=$(INSTALLED_SO) \
+			$(CURDIR)/target/debug/crash_harness || rc=$$?; \
+	else \
+		rc=1; \
+	fi; \
+	$(CRASH_ENV) $(CLUSTER) stop || rc=1; \
+	$(MAKE) --no-print-directory install || rc=1; \
+	exit $$rc
+
+# The decoder fuzz test, longer than the bounded run in `make test`.
+fuzz:
+	PG_KAFKA_FUZZ_ITERS=$(FUZZ_ITERS) cargo test --release -p pg_kafka_core --test fuzz_decode -- --nocapture
+
 ## ---- benchmarks -----------------------------------------------------------------------------
 
 # Runs against the development cluster (PGPORT / PG_KAFKA_PORT), starting it if needed.
@@ -224,4 +267,5 @@ bench: up
 clean-clusters:
 	-$(DEV_ENV) $(CLUSTER) stop
 	-$(TEST_ENV) $(CLUSTER) stop
-	rm -rf $(PGDATA) $(TEST_PGDATA) $(PGRX_TEST_DATA)
+	-$(CRASH_ENV) $(CLUSTER) stop
+	rm -rf $(PGDATA) $(TEST_PGDATA) $(PGRX_TEST_DATA) $(CRASH_PGDATA)

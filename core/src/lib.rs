@@ -7,6 +7,7 @@
 
 pub mod broker;
 pub mod config;
+pub mod failpoint;
 pub mod group;
 pub mod log;
 pub mod net;

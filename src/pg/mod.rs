@@ -2,6 +2,7 @@
 //! main loop, the SPI-backed store, transactions that survive Postgres ERRORs, and the SQL
 //! functions that decode stored batches. Nothing outside this module imports pgrx.
 
+mod consistency;
 mod guc;
 mod sql;
 pub(crate) mod store;

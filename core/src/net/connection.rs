@@ -5,6 +5,12 @@
 //! queuing a produce follow request order); each request's remaining work runs as its own task,
 //! and the writer task awaits those tasks in request order. Frame buffers grow with the bytes
 //! that actually arrive, never from the size prefix alone. Malformed input closes the connection.
+//!
+//! Limits: at most `MAX_IN_FLIGHT` requests per connection are worked on at once (then the reader
+//! stops reading and TCP pushes back on the client); a frame larger than `READ_CHUNK` first takes
+//! its size from `FRAME_BUDGET`, shared by all connections, so many clients sending large frames
+//! at once wait for each other instead of growing the worker without bound. The charge is
+//! accounting only: memory still grows with the bytes that arrive.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,7 +21,7 @@ use kafka_protocol::messages::{ApiKey, ResponseKind};
 use kafka_protocol::ResponseError;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, Semaphore, SemaphorePermit};
 use tokio::task::JoinHandle;
 
 use crate::broker::{self, Client, Ctx};
@@ -26,6 +32,13 @@ pub const MAX_IN_FLIGHT: usize = 256;
 
 /// Bytes read into a frame buffer per step.
 const READ_CHUNK: usize = 64 * 1024;
+
+/// Bytes of large frames (above `READ_CHUNK`) buffered at once across all connections. Small
+/// frames do not draw from it, so a budget held by slow large frames never stalls ordinary
+/// requests; a frame larger than the budget is charged the whole budget.
+pub const MAX_BUFFERED_FRAME_BYTES: usize = 512 * 1024 * 1024;
+
+static FRAME_BUDGET: Semaphore = Semaphore::const_new(MAX_BUFFERED_FRAME_BYTES);
 
 /// What one request sends back.
 enum Out {
@@ -87,20 +100,36 @@ async fn read_requests<R: AsyncRead + Unpin>(
                 ctx.config.max_request_size
             ));
         }
-        let frame = read_frame(rd, size as usize).await?;
+        let (frame, budget) = read_frame(rd, size as usize).await?;
         let head = protocol::parse_head(&frame).map_err(|e| e.to_string())?;
-        let task = match handle(ctx, peer, head, frame).await? {
-            Some(task) => task,
-            None => continue,
-        };
+        let task = handle(ctx, peer, head, frame).await?;
+        drop(budget);
+        let Some(task) = task else { continue };
         if tx.send(task).await.is_err() {
             return Ok(()); // the writer stopped: the client is gone
         }
     }
 }
 
-async fn read_frame<R: AsyncRead + Unpin>(rd: &mut R, size: usize) -> Result<Bytes, String> {
+/// Read one frame; a large frame returns the share of `FRAME_BUDGET` its bytes hold.
+async fn read_frame<R: AsyncRead + Unpin>(
+    rd: &mut R,
+    size: usize,
+) -> Result<(Bytes, Option<SemaphorePermit<'static>>), String> {
     let mut buf = BytesMut::with_capacity(size.min(READ_CHUNK));
+    // The whole charge is taken before reading: a reader never holds part of the budget while
+    // waiting for more, so readers cannot deadlock each other.
+    let budget = if size > READ_CHUNK {
+        let charge = size.min(MAX_BUFFERED_FRAME_BYTES) as u32;
+        Some(
+            FRAME_BUDGET
+                .acquire_many(charge)
+                .await
+                .map_err(|e| e.to_string())?,
+        )
+    } else {
+        None
+    };
     while buf.len() < size {
         let want = (size - buf.len()).min(READ_CHUNK);
         buf.reserve(want);
@@ -113,7 +142,7 @@ async fn read_frame<R: AsyncRead + Unpin>(rd: &mut R, size: usize) -> Result<Byt
             return Err("connection closed inside a frame".into());
         }
     }
-    Ok(buf.freeze())
+    Ok((buf.freeze(), budget))
 }
 
 /// Decode and dispatch one request; the returned task yields its response frame.

@@ -2,6 +2,11 @@
 //!
 //! The runtime runs on threads that block every signal: Postgres' signal handlers must only ever
 //! run on the worker's main thread. The listener opens only after recovery has rebuilt memory.
+//!
+//! Postgres children start with a soft open-files limit that is often 1024, below
+//! `pg_kafka.max_connections` plus Postgres' own descriptors; past it `accept` fails with EMFILE and
+//! new clients hang in the backlog instead of being served or closed. `start` raises the soft limit
+//! toward the hard limit, enough for `max_connections` plus `FD_HEADROOM`.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,6 +17,9 @@ use tokio::sync::watch;
 
 use super::connection;
 use crate::broker::Ctx;
+
+/// Descriptors kept beyond `max_connections` for Postgres' own files and the runtime.
+pub const FD_HEADROOM: u64 = 1024;
 
 /// A running network side: dropping or calling `shutdown` stops the listener and connections.
 pub struct Server {
@@ -42,6 +50,7 @@ impl Drop for Server {
 
 /// Start the runtime on its own thread (signals blocked) and bind the listener.
 pub fn start(ctx: Arc<Ctx>, worker_threads: usize) -> std::io::Result<Server> {
+    raise_fd_limit(ctx.config.max_connections as u64 + FD_HEADROOM);
     let addr = format!("{}:{}", ctx.config.listen_address, ctx.config.port);
     let (stop, stop_rx) = watch::channel(false);
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<SocketAddr>>();
@@ -131,5 +140,23 @@ fn with_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
         let out = f();
         libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
         out
+    }
+}
+
+/// Raise the soft RLIMIT_NOFILE to `want` (capped by the hard limit); never lowers it.
+fn raise_fd_limit(want: u64) {
+    // SAFETY: getrlimit/setrlimit on a local, initialised rlimit struct.
+    unsafe {
+        let mut lim: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return;
+        }
+        let target = (want as libc::rlim_t).min(lim.rlim_max);
+        if lim.rlim_cur < target {
+            lim.rlim_cur = target;
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                eprintln!("pg_kafka: cannot raise the open-files limit to {target}");
+            }
+        }
     }
 }

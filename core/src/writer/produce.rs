@@ -102,6 +102,7 @@ impl Writer {
         }
 
         if !ws.is_empty() {
+            crate::failpoint::hit("before_commit");
             if let Err(e) = store.commit(&ws) {
                 eprintln!("pg_kafka: group commit failed: {e}");
                 let code = ResponseError::KafkaStorageError.code();
@@ -116,6 +117,7 @@ impl Writer {
                 }
                 return;
             }
+            crate::failpoint::hit("after_commit");
         }
 
         {
@@ -129,6 +131,7 @@ impl Writer {
         for (_, (log, batches, begins)) in staged {
             log.publish_txn(batches, share, &begins, &[]);
         }
+        crate::failpoint::hit("after_publish");
         for (out, reply) in results {
             if let Some(reply) = reply {
                 let _ = reply.send(out);

@@ -1,0 +1,353 @@
+//! Crash harness: SIGKILL the broker at random moments under load, restart, and check that nothing
+//! acknowledged is lost, no offset is reused, nothing regresses, and memory equals the tables.
+//!
+//! Crash kinds, in rotation: the pg_kafka worker (its PID from pg_stat_activity), the postmaster
+//! (its PID from postmaster.pid; the cluster is then started again with PG_KAFKA_RESTART_CMD), and,
+//! when the library was built with the `failpoints` feature (PG_KAFKA_CRASH_FAILPOINTS=1), the
+//! worker killing itself inside a group commit: before COMMIT, after COMMIT before publishing to
+//! memory, after publishing before replying (see core/src/failpoint.rs).
+//!
+//! Environment (the Makefile's crash-test target sets it): PG_KAFKA_BOOTSTRAP, PG_KAFKA_PGURL,
+//! PG_KAFKA_CRASH_PGDATA, PG_KAFKA_RESTART_CMD, PG_KAFKA_CRASHES (default 10),
+//! PG_KAFKA_CRASH_FAILPOINTS, PG_KAFKA_CRASH_SEED, PG_KAFKA_CRASH_LIBRARY (the installed
+//! pg_kafka.so: the run fails if it is replaced meanwhile), PG_KAFKA_CRASH_IDEMPOTENT (for when the broker
+//! supports idempotent producers). Prints one JSON summary line; exits 1 on any violation.
+//! Only ever signals the PIDs its own cluster reports.
+
+mod checks;
+mod load;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use pg_kafka_tests::groups::create_topic;
+use pg_kafka_tests::{consumer, pg_url, unique_topic};
+use rdkafka::consumer::Consumer;
+
+use checks::{Seen, Violations};
+use load::{Mode, Shared};
+
+const PARTITIONS: i32 = 4;
+const PRODUCERS: u64 = 2;
+const FAILPOINTS: [&str; 3] = ["before_commit", "after_commit", "after_publish"];
+/// Safety nets against a broker that never comes back; not performance limits.
+const SERVE_DEADLINE: Duration = Duration::from_secs(180);
+const FAILPOINT_DEADLINE: Duration = Duration::from_secs(30);
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Worker,
+    Postmaster,
+    Failpoint(&'static str),
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Worker => "worker",
+            Kind::Postmaster => "postmaster",
+            Kind::Failpoint(f) => f,
+        }
+    }
+}
+
+/// xorshift64*: random enough for crash timing, reproducible from the printed seed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n.max(1)
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|s| !s.is_empty())
+}
+
+fn main() {
+    let pgdata = env("PG_KAFKA_CRASH_PGDATA")
+        .expect("PG_KAFKA_CRASH_PGDATA must name the cluster's data directory");
+    let restart_cmd =
+        env("PG_KAFKA_RESTART_CMD").expect("PG_KAFKA_RESTART_CMD must start the cluster");
+    let crashes: u64 = env("PG_KAFKA_CRASHES").map_or(10, |s| s.parse().expect("PG_KAFKA_CRASHES"));
+    let failpoints = env("PG_KAFKA_CRASH_FAILPOINTS").is_some_and(|s| s == "1");
+    let mode = if env("PG_KAFKA_CRASH_IDEMPOTENT").is_some_and(|s| s == "1") {
+        Mode::Idempotent
+    } else {
+        Mode::Plain
+    };
+    let seed = env("PG_KAFKA_CRASH_SEED").map_or_else(
+        || {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(1, |d| d.as_nanos() as u64)
+                | 1
+        },
+        |s| s.parse().expect("PG_KAFKA_CRASH_SEED"),
+    );
+    let mut rng = Rng(seed);
+    let mut kinds = vec![Kind::Worker, Kind::Postmaster];
+    if failpoints {
+        kinds.extend(FAILPOINTS.map(Kind::Failpoint));
+    }
+    let switch = format!("{pgdata}/pg_kafka_failpoint");
+    let _ = std::fs::remove_file(&switch);
+    let log_path = format!("{pgdata}/server.log");
+    let log_from = std::fs::metadata(&log_path).map_or(0, |m| m.len());
+
+    let library = env("PG_KAFKA_CRASH_LIBRARY");
+    let library_id = library.as_deref().and_then(checks::library_identity);
+
+    let topic = unique_topic("crash");
+    let group = unique_topic("crash-group");
+    create_topic(&topic, PARTITIONS);
+    eprintln!(
+        "crash_harness: seed {seed}, {crashes} crashes of {:?}, topic {topic}",
+        kinds.iter().map(|k| k.name()).collect::<Vec<_>>()
+    );
+
+    let shared = Arc::new(Shared::default());
+    let producers = load::producers(PRODUCERS, &topic, PARTITIONS, mode, &shared);
+    let member = load::group_member(&topic, &group, &shared);
+    let started = Instant::now();
+
+    let mut v = Violations::default();
+    let mut seen = Seen::default();
+    let mut by_kind: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut restart_ms: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+    let mut not_hit = 0u64;
+    let first = rng.below(kinds.len() as u64) as usize;
+    for i in 0..crashes {
+        let kind = kinds[(first + i as usize) % kinds.len()];
+        std::thread::sleep(Duration::from_millis(300 + rng.below(1700)));
+        let old = worker_pid(SERVE_DEADLINE).expect("the pg_kafka worker is not running");
+        let t0 = match crash(kind, old, &pgdata, &switch, &restart_cmd) {
+            Some(t0) => t0,
+            None => {
+                not_hit += 1;
+                continue;
+            }
+        };
+        if !wait_serving(old, &topic) {
+            v.add(
+                "not_serving",
+                format!(
+                    "no broker {}s after a {} crash",
+                    SERVE_DEADLINE.as_secs(),
+                    kind.name()
+                ),
+            );
+            break;
+        }
+        let ms = t0.elapsed().as_millis() as u64;
+        *by_kind.entry(kind.name()).or_default() += 1;
+        restart_ms.entry(kind.name()).or_default().push(ms);
+        eprintln!(
+            "crash_harness: crash {} ({}) serving again after {ms} ms",
+            i + 1,
+            kind.name()
+        );
+        quiet_checks(&shared, &topic, &group, &mut seen, &mut v);
+        if let Some(lib) = &library {
+            if checks::library_identity(lib) != library_id {
+                v.add("library_replaced", format!("{lib} was replaced during the run: later restarts load other code; the run is void"));
+                break;
+            }
+        }
+    }
+
+    shared.stop.store(true, Ordering::SeqCst);
+    for p in producers {
+        let _ = p.join();
+    }
+    let _ = member.join();
+    let acked = shared.acked.lock().expect("acked lock").clone();
+    checks::watermarks(&topic, PARTITIONS, &acked, &mut seen, &mut v);
+    let committed = shared.committed.lock().expect("committed lock").clone();
+    checks::group_offsets(&topic, &group, PARTITIONS, &committed, &mut seen, &mut v);
+    checks::consistency(&mut v);
+    let (lost, misplaced, duplicates, unacked_present) =
+        checks::read_back(&topic, PARTITIONS, &acked, &mut v);
+    let sigkills = checks::server_log(&log_path, log_from, &mut v);
+    let expected_sigkills = by_kind
+        .iter()
+        .filter(|(k, _)| **k != "postmaster")
+        .map(|(_, n)| n)
+        .sum::<u64>();
+    if sigkills > expected_sigkills {
+        v.add(
+            "unexpected_sigkill",
+            format!("{sigkills} SIGKILLs in the server log, the harness sent {expected_sigkills}"),
+        );
+    }
+
+    let all_ms: Vec<u64> = restart_ms.values().flatten().copied().collect();
+    let summary = serde_json::json!({
+        "crash_test": if v.0.is_empty() { "pass" } else { "FAIL" },
+        "seed": seed,
+        "mode": format!("{mode:?}"),
+        "crashes_requested": crashes,
+        "crashes": by_kind,
+        "failpoints_not_hit": not_hit,
+        "seconds": started.elapsed().as_secs(),
+        "records_sent": shared.sent.load(Ordering::Relaxed),
+        "records_acked": acked.len(),
+        "records_failed": shared.failed.load(Ordering::Relaxed),
+        "lost": lost,
+        "misplaced": misplaced,
+        "duplicates": duplicates,
+        "unacked_present": unacked_present,
+        "group_commits_ok": shared.commits_ok.load(Ordering::Relaxed),
+        "group_commits_failed": shared.commits_failed.load(Ordering::Relaxed),
+        "max_restart_ms": all_ms.iter().max(),
+        "mean_restart_ms": if all_ms.is_empty() { 0 } else { all_ms.iter().sum::<u64>() / all_ms.len() as u64 },
+        "max_restart_ms_by_kind": restart_ms.iter().map(|(k, ms)| (*k, ms.iter().max())).collect::<BTreeMap<_, _>>(),
+        "sigkills_in_server_log": sigkills,
+        "consistency_differences": v.count("memory_differs_from_tables"),
+        "violations": v.0,
+    });
+    println!("{summary}");
+    if !v.0.is_empty() {
+        std::process::exit(1);
+    }
+}
+
+/// Crash the broker; returns when the crash happened, or None when an armed failpoint was not
+/// reached in time (it is disarmed again).
+fn crash(
+    kind: Kind,
+    worker: i32,
+    pgdata: &str,
+    switch: &str,
+    restart_cmd: &str,
+) -> Option<Instant> {
+    match kind {
+        Kind::Worker => {
+            sigkill(worker);
+            Some(Instant::now())
+        }
+        Kind::Postmaster => {
+            let pidfile = std::fs::read_to_string(format!("{pgdata}/postmaster.pid"))
+                .expect("read postmaster.pid");
+            let pm: i32 = pidfile
+                .lines()
+                .next()
+                .and_then(|l| l.trim().parse().ok())
+                .expect("PID in postmaster.pid");
+            sigkill(pm);
+            let t0 = Instant::now();
+            for attempt in 1..=3 {
+                let ok = Command::new("bash")
+                    .arg("-c")
+                    .arg(restart_cmd)
+                    .status()
+                    .is_ok_and(|s| s.success());
+                if ok {
+                    break;
+                }
+                assert!(
+                    attempt < 3,
+                    "PG_KAFKA_RESTART_CMD failed three times after killing the postmaster"
+                );
+                std::thread::sleep(Duration::from_secs(2));
+            }
+            Some(t0)
+        }
+        Kind::Failpoint(name) => {
+            std::fs::write(switch, name).expect("arm failpoint");
+            let deadline = Instant::now() + FAILPOINT_DEADLINE;
+            while alive(worker) {
+                if Instant::now() > deadline {
+                    let _ = std::fs::remove_file(switch);
+                    eprintln!(
+                        "crash_harness: failpoint {name} not reached within {FAILPOINT_DEADLINE:?}"
+                    );
+                    return None;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Some(Instant::now())
+        }
+    }
+}
+
+fn sigkill(pid: i32) {
+    let ok = Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "kill -9 {pid} failed");
+}
+
+/// The process exists and is not a zombie.
+fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+fn worker_pid_once() -> Option<i32> {
+    let mut c = postgres::Client::connect(&pg_url(), postgres::NoTls).ok()?;
+    let row = c
+        .query_opt(
+            "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_kafka'",
+            &[],
+        )
+        .ok()??;
+    Some(row.get(0))
+}
+
+fn worker_pid(patience: Duration) -> Option<i32> {
+    let deadline = Instant::now() + patience;
+    loop {
+        if let Some(pid) = worker_pid_once() {
+            return Some(pid);
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A new worker (not `old`) answers ListOffsets for every partition of `topic`.
+fn wait_serving(old: i32, topic: &str) -> bool {
+    let deadline = Instant::now() + SERVE_DEADLINE;
+    while Instant::now() < deadline {
+        if worker_pid_once().is_some_and(|pid| pid != old && alive(pid)) {
+            let c = consumer(&[]);
+            if (0..PARTITIONS).all(|p| c.fetch_watermarks(topic, p, Duration::from_secs(2)).is_ok())
+            {
+                return true;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// Pause and flush the producers, check the invariants on a quiet broker, resume.
+fn quiet_checks(shared: &Shared, topic: &str, group: &str, seen: &mut Seen, v: &mut Violations) {
+    shared.idle.store(0, Ordering::SeqCst);
+    shared.paused.store(true, Ordering::SeqCst);
+    let deadline = Instant::now() + SERVE_DEADLINE;
+    while shared.idle.load(Ordering::SeqCst) < PRODUCERS && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let acked = shared.acked.lock().expect("acked lock").clone();
+    checks::watermarks(topic, PARTITIONS, &acked, seen, v);
+    let committed = shared.committed.lock().expect("committed lock").clone();
+    checks::group_offsets(topic, group, PARTITIONS, &committed, seen, v);
+    checks::consistency(v);
+    shared.paused.store(false, Ordering::SeqCst);
+}
