@@ -94,9 +94,19 @@ pub fn validate_batches(
     max_decompressed: usize,
 ) -> Result<Vec<BatchInfo>, BatchError> {
     let mut infos = Vec::new();
-    for_each_batch(records, |batch, info| {
+    for_each_batch(records, |batch, mut info| {
         let base_offset = be_i64(batch, 0)?;
-        visit_records(batch, &info, max_decompressed, base_offset, |_| Ok(()))?;
+        let mut newest = i64::MIN;
+        visit_records(batch, &info, max_decompressed, base_offset, |r| {
+            newest = newest.max(r.timestamp);
+            Ok(())
+        })?;
+        // Some clients (Sarama before 1.27, for one) leave the header's max timestamp at -1;
+        // the stored column takes the newest record timestamp, as Kafka recomputes it. The
+        // bytes stay as sent.
+        if newest > info.max_timestamp {
+            info.max_timestamp = newest;
+        }
         infos.push(info);
         Ok(())
     })?;

@@ -10,7 +10,9 @@
 //! Must not touch: semantics (null where not allowed, UTF-8, value ranges: the decoder and the
 //! handlers check those). Invariants: the walker allocates nothing; each array count is checked
 //! against the bytes remaining before any element is walked; known tagged fields are walked
-//! within their declared size and must fill it exactly; a body with trailing bytes is rejected.
+//! within their declared size and must fill it exactly. Bytes after a complete body are ignored,
+//! as Kafka's brokers do: librdkafka up to at least 2.16 sends three of them after some Metadata
+//! v12 requests (librdkafka issue 5049).
 
 use bytes::Bytes;
 use kafka_protocol::messages::{ApiKey, RequestKind};
@@ -38,24 +40,24 @@ pub fn decode_request(head: &RequestHead, frame: Bytes) -> Result<RequestKind, P
     if head.header_len > frame.len() {
         return Err(ProtocolError::Malformed("header longer than frame".into()));
     }
-    let mut body = frame.slice(head.header_len..);
-    walk_body(row.schema, head.api_version, &body).map_err(ProtocolError::Malformed)?;
+    let body = frame.slice(head.header_len..);
+    let len = walk_body(row.schema, head.api_version, &body).map_err(ProtocolError::Malformed)?;
+    // kafka-protocol decodes exactly the walked bytes.
+    let mut body = body.slice(..len);
     RequestKind::decode(key, &mut body, head.api_version)
         .map_err(|e| ProtocolError::Malformed(format!("{e:#}")))
 }
 
-/// Check that `body` is exactly one well-formed `schema` body at `version`.
-pub fn walk_body(schema: &ApiSchema, version: i16, body: &[u8]) -> Result<(), String> {
+/// Check that `body` starts with one well-formed `schema` body at `version`; returns its length
+/// (bytes after it are the caller's to ignore).
+pub fn walk_body(schema: &ApiSchema, version: i16, body: &[u8]) -> Result<usize, String> {
     let mut w = Walker {
         c: Cursor::new(body),
         version,
         flexible: version >= schema.flexible_since,
     };
     w.structure(&schema.body)?;
-    match w.c.remaining() {
-        0 => Ok(()),
-        n => Err(format!("{n} trailing bytes after request body")),
-    }
+    Ok(body.len() - w.c.remaining())
 }
 
 struct Walker<'a> {
