@@ -24,10 +24,8 @@ SCENARIOS = [
     "rebalance_two_members", "groups_list_describe_delete", "create_partitions",
     "idempotent_producer", "transactions", "long_poll", "describe_configs",
 ]
-EXPECTED_UNSUPPORTED = {
-    "idempotent_producer": "not yet (issue 4)",
-    "transactions": "not yet (issue 4)",
-}
+# Scenarios no client is expected to pass yet (none today).
+EXPECTED_UNSUPPORTED: dict = {}
 # Per client: scenarios a client can only express with request versions the broker does not serve.
 EXPECTED_UNSUPPORTED_BY_CLIENT = {
     ("sarama", "describe_configs"):

@@ -268,11 +268,11 @@ def long_poll():
 def describe_configs():
     topic = unique("kp-dc")
     create(topic)
-    res = admin().describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    res = admin().describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)], config_filter="all")
     text = repr(res)
     for k in ("retention.ms", "cleanup.policy", "max.message.bytes"):
         assert k in text, f"{k} missing: {text[:300]}"
-    bres = admin().describe_configs([ConfigResource(ConfigResourceType.BROKER, "0")])
+    bres = admin().describe_configs([ConfigResource(ConfigResourceType.BROKER, "0")], config_filter="all")
     assert "log.retention" in repr(bres) or "num.partitions" in repr(bres), repr(bres)[:300]
 
 
