@@ -78,7 +78,7 @@ fn check_consistency() -> TableIterator<
         Ok(s) => s,
         Err(e) => error!("pg_kafka: check_consistency: cannot read the tables: {e}"),
     };
-    TableIterator::new(compare(&memory, &stored).into_iter())
+    TableIterator::new(compare(&memory, &stored))
 }
 
 fn compare(
