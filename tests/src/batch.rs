@@ -68,14 +68,49 @@ pub fn batch(
     base_timestamp: i64,
     records_section: &[u8],
 ) -> Vec<u8> {
+    batch_from(
+        attributes,
+        record_count,
+        last_offset_delta,
+        base_timestamp,
+        Producer::NONE,
+        records_section,
+    )
+}
+
+/// Producer fields of a batch header: id, epoch, base sequence (all -1 for a plain producer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Producer {
+    pub id: i64,
+    pub epoch: i16,
+    pub base_sequence: i32,
+}
+
+impl Producer {
+    pub const NONE: Producer = Producer {
+        id: -1,
+        epoch: -1,
+        base_sequence: -1,
+    };
+}
+
+/// As `batch`, with the producer id, epoch and base sequence of `producer`.
+pub fn batch_from(
+    attributes: i16,
+    record_count: i32,
+    last_offset_delta: i32,
+    base_timestamp: i64,
+    producer: Producer,
+    records_section: &[u8],
+) -> Vec<u8> {
     let mut after_crc = Vec::with_capacity(40 + records_section.len());
     after_crc.extend_from_slice(&attributes.to_be_bytes());
     after_crc.extend_from_slice(&last_offset_delta.to_be_bytes());
     after_crc.extend_from_slice(&base_timestamp.to_be_bytes());
     after_crc.extend_from_slice(&base_timestamp.to_be_bytes()); // max_timestamp
-    after_crc.extend_from_slice(&(-1i64).to_be_bytes()); // producer_id
-    after_crc.extend_from_slice(&(-1i16).to_be_bytes()); // producer_epoch
-    after_crc.extend_from_slice(&(-1i32).to_be_bytes()); // base_sequence
+    after_crc.extend_from_slice(&producer.id.to_be_bytes());
+    after_crc.extend_from_slice(&producer.epoch.to_be_bytes());
+    after_crc.extend_from_slice(&producer.base_sequence.to_be_bytes());
     after_crc.extend_from_slice(&record_count.to_be_bytes());
     after_crc.extend_from_slice(records_section);
     let crc = crc32c::crc32c(&after_crc);
@@ -99,6 +134,20 @@ pub fn simple_batch(records: &[(&[u8], &[u8])], base_timestamp: i64) -> Vec<u8> 
     }
     let n = records.len() as i32;
     batch(CODEC_NONE, n, n - 1, base_timestamp, &section)
+}
+
+/// A valid uncompressed batch of simple key/value records from an idempotent producer.
+pub fn idempotent_batch(
+    producer: Producer,
+    records: &[(&[u8], &[u8])],
+    base_timestamp: i64,
+) -> Vec<u8> {
+    let mut section = Vec::new();
+    for (i, (k, v)) in records.iter().enumerate() {
+        section.extend_from_slice(&record(i as i32, 0, Some(k), Some(v), &[]));
+    }
+    let n = records.len() as i32;
+    batch_from(CODEC_NONE, n, n - 1, base_timestamp, producer, &section)
 }
 
 /// Flips a bit of the stored CRC so the batch no longer verifies.

@@ -188,3 +188,68 @@ pub fn produce_v3_error_codes(resp: &[u8]) -> Vec<i16> {
         .flat_map(|t| t.partition_responses.iter().map(|p| p.error_code))
         .collect()
 }
+
+/// InitProducerId v0 with no transactional id on a new connection: (producer id, epoch).
+pub fn init_producer_id() -> (i64, i16) {
+    use kafka_protocol::messages::InitProducerIdResponse;
+    let mut body = Vec::new();
+    body.extend_from_slice(&(-1i16).to_be_bytes()); // transactional_id: null
+    body.extend_from_slice(&60_000i32.to_be_bytes()); // transaction_timeout_ms
+    let mut s = connect();
+    let cid = 0x1d;
+    match send_and_read(
+        &mut s,
+        &request(ApiKey::InitProducerId as i16, 0, cid, &body),
+    ) {
+        Outcome::Response(r) => {
+            let (got, mut b) = split_v0(&r);
+            assert_eq!(got, cid, "correlation id of InitProducerId");
+            let r = InitProducerIdResponse::decode(&mut b, 0).expect("decode InitProducerId v0");
+            assert_eq!(r.error_code, 0, "InitProducerId error code");
+            assert!(
+                r.producer_id.0 >= 0,
+                "InitProducerId gave id {:?}",
+                r.producer_id
+            );
+            (r.producer_id.0, r.producer_epoch)
+        }
+        other => panic!("InitProducerId: {other:?}"),
+    }
+}
+
+/// (error code, base offset) per partition of a Produce v3 response.
+pub fn produce_v3_results(resp: &[u8]) -> Vec<(i16, i64)> {
+    use kafka_protocol::messages::ProduceResponse;
+    let (_, mut body) = split_v0(resp);
+    let r = ProduceResponse::decode(&mut body, 3).expect("decode Produce v3 response");
+    r.responses
+        .iter()
+        .flat_map(|t| {
+            t.partition_responses
+                .iter()
+                .map(|p| (p.error_code, p.base_offset))
+        })
+        .collect()
+}
+
+/// Sends `batch` to `topic`/`partition` with acks=all on `s` and returns the partition's
+/// (error code, base offset).
+pub fn produce_one(
+    s: &mut TcpStream,
+    cid: i32,
+    topic: &str,
+    partition: i32,
+    batch: &[u8],
+) -> (i16, i64) {
+    let body = produce_v3_body(topic, partition, -1, batch);
+    match send_and_read(s, &request(ApiKey::Produce as i16, 3, cid, &body)) {
+        Outcome::Response(r) => {
+            let (got, _) = split_v0(&r);
+            assert_eq!(got, cid, "correlation id of Produce");
+            let res = produce_v3_results(&r);
+            assert_eq!(res.len(), 1, "one partition in the Produce answer: {res:?}");
+            res[0]
+        }
+        other => panic!("Produce to {topic}/{partition}: {other:?}"),
+    }
+}
