@@ -2,7 +2,7 @@
 //!
 //! Runs against a live broker (`PG_KAFKA_BOOTSTRAP`, `PG_KAFKA_PGURL`; `make bench` sets both for
 //! the `make up` cluster). `PG_KAFKA_BENCH_SCALE` (default 1.0) scales every record count, e.g.
-//! 0.05 for a smoke run; `PG_KAFKA_BENCH_ONLY=kafka|postgres` runs one group. Measures, never asserts: see docs/performance.md for the method.
+//! 0.05 for a smoke run; `PG_KAFKA_BENCH_ONLY=kafka|eos|groups|postgres` (comma-separated) runs some groups. Measures, never asserts: see docs/performance.md for the method.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -113,6 +113,99 @@ fn produce_scenario(size: usize, count: usize) -> String {
         "mb_per_s": mb_rate(count * size, secs),
     }));
     topic
+}
+
+/// How the exactly-once produce scenarios produce.
+#[derive(Clone, Copy)]
+enum Eos {
+    /// enable.idempotence=true.
+    Idempotent,
+    /// A transactional producer committing every `n` records.
+    Transactional(usize),
+}
+
+/// As `produce_scenario` (acks=all, linger.ms=5, partition 0 of a new topic), with an idempotent
+/// or transactional producer. The topic is created (warmup record) by a plain producer and
+/// init_transactions runs before the clock starts; commits are inside the measurement.
+fn eos_produce_scenario(size: usize, count: usize, mode: Eos) {
+    let name = match mode {
+        Eos::Idempotent => "idempotent",
+        Eos::Transactional(_) => "transactional",
+    };
+    let topic = unique_topic(&format!("bench-produce-{size}-{name}"));
+    produce_all(&producer(&[]), &topic, &[Rec::kv(b"warmup", b"warmup")]);
+    let txn_id = unique_topic("bench-txn");
+    let mut cfg = vec![
+        ("acks", "all"),
+        ("linger.ms", "5"),
+        ("queue.buffering.max.messages", "1000000"),
+        ("queue.buffering.max.kbytes", "1048576"),
+        ("enable.idempotence", "true"),
+    ];
+    if let Eos::Transactional(_) = mode {
+        cfg.push(("transactional.id", txn_id.as_str()));
+    }
+    let p = producer(&cfg);
+    let every = match mode {
+        Eos::Transactional(n) => {
+            p.init_transactions(Duration::from_secs(60))
+                .expect("init_transactions");
+            Some(n.max(1))
+        }
+        Eos::Idempotent => None,
+    };
+    let value = payload(size, 42);
+    eprintln!("produce {count} x {size} B to {topic} ({name})");
+    let start = Instant::now();
+    for i in 0..count {
+        if let Some(n) = every {
+            if i % n == 0 {
+                if i > 0 {
+                    p.commit_transaction(Duration::from_secs(600))
+                        .expect("commit_transaction");
+                }
+                p.begin_transaction().expect("begin_transaction");
+            }
+        }
+        let mut rec: BaseRecord<'_, [u8], [u8], Box<usize>> =
+            BaseRecord::with_opaque_to(&topic, Box::new(i))
+                .partition(0)
+                .payload(&value[..]);
+        loop {
+            match p.send(rec) {
+                Ok(()) => break,
+                Err((_, back)) => {
+                    p.poll(Duration::from_millis(1));
+                    rec = back;
+                }
+            }
+        }
+        if i % 1000 == 0 {
+            p.poll(Duration::ZERO);
+        }
+    }
+    if every.is_some() {
+        p.commit_transaction(Duration::from_secs(600))
+            .expect("commit_transaction");
+    }
+    p.flush(Duration::from_secs(600)).expect("flush");
+    let secs = start.elapsed().as_secs_f64();
+    let deliveries = p.context().deliveries.lock().expect("lock").clone();
+    let failed = deliveries.iter().filter(|d| d.result.is_err()).count();
+    let mut v = json!({
+        "scenario": format!("produce_{size}B_{name}"),
+        "records": count,
+        "record_bytes": size,
+        "failed": failed,
+        "delivered": deliveries.len() - failed,
+        "seconds": (secs * 1000.0).round() / 1000.0,
+        "msgs_per_s": rate(count, secs),
+        "mb_per_s": mb_rate(count * size, secs),
+    });
+    if let Some(n) = every {
+        v["commit_every"] = json!(n);
+    }
+    emit(v);
 }
 
 /// Reads `count` records from offset 1 (after the warmup record) of `topic`.
@@ -318,6 +411,11 @@ fn main() {
         consume_scenario(&t100, 100, n100);
         consume_scenario(&t1k, 1024, n1k);
         latency_scenario(500, ((10.0 * scale()).ceil() as u64).max(2));
+    }
+    if enabled("eos") {
+        // Next to produce_1024B_acks_all: same record count and settings.
+        eos_produce_scenario(1024, n1k, Eos::Idempotent);
+        eos_produce_scenario(1024, n1k, Eos::Transactional(1000));
     }
     if enabled("groups") {
         group_join_scenario(2);
