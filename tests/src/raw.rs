@@ -191,9 +191,26 @@ pub fn produce_v3_error_codes(resp: &[u8]) -> Vec<i16> {
 
 /// InitProducerId v0 with no transactional id on a new connection: (producer id, epoch).
 pub fn init_producer_id() -> (i64, i16) {
+    init_producer_id_for(None)
+}
+
+/// Appends a classic nullable string.
+pub fn put_nullable_string(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        None => out.extend_from_slice(&(-1i16).to_be_bytes()),
+        Some(s) => {
+            out.extend_from_slice(&(s.len() as i16).to_be_bytes());
+            out.extend_from_slice(s.as_bytes());
+        }
+    }
+}
+
+/// InitProducerId v0 for `transactional_id` (None: a plain idempotent producer) on a new
+/// connection: (producer id, epoch).
+pub fn init_producer_id_for(transactional_id: Option<&str>) -> (i64, i16) {
     use kafka_protocol::messages::InitProducerIdResponse;
     let mut body = Vec::new();
-    body.extend_from_slice(&(-1i16).to_be_bytes()); // transactional_id: null
+    put_nullable_string(&mut body, transactional_id);
     body.extend_from_slice(&60_000i32.to_be_bytes()); // transaction_timeout_ms
     let mut s = connect();
     let cid = 0x1d;

@@ -167,3 +167,133 @@ fn librdkafka_idempotent_producer_delivers_each_record_once() {
     }
     assert_eq!(watermarks(&topic, 0), (0, n as i64));
 }
+
+const INVALID_PRODUCER_EPOCH: i16 = 47;
+const PRODUCER_FENCED: i16 = 90;
+const TXN_ATTRIBUTE: i16 = 0x10;
+
+/// A transactional batch of one record `value` from producer (`pid`, `epoch`).
+fn txn_batch(pid: i64, epoch: i16, base_sequence: i32, value: &[u8]) -> Vec<u8> {
+    let section = batch::record(0, 0, None, Some(value), &[]);
+    batch::batch_from(
+        batch::CODEC_NONE | TXN_ATTRIBUTE,
+        1,
+        0,
+        now_ms(),
+        Producer {
+            id: pid,
+            epoch,
+            base_sequence,
+        },
+        &section,
+    )
+}
+
+#[test]
+fn a_zombie_epoch_is_fenced_on_every_partition_of_its_request() {
+    use kafka_protocol::messages::{AddPartitionsToTxnResponse, ApiKey};
+    use kafka_protocol::protocol::Decodable;
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    use rdkafka::client::DefaultClientContext;
+
+    let topic = unique_topic("eos-raw-zombie");
+    let tid = unique_topic("eos-raw-zombie-txn");
+    let admin: AdminClient<DefaultClientContext> = base_config().create().expect("admin");
+    let res = block_on(admin.create_topics(
+        &[NewTopic::new(&topic, 2, TopicReplication::Fixed(1))],
+        &AdminOptions::new(),
+    ))
+    .expect("CreateTopics request");
+    assert!(res[0].is_ok(), "create {topic}: {:?}", res[0]);
+
+    let (pid, old_epoch) = raw::init_producer_id_for(Some(&tid));
+
+    // The zombie starts a transaction on both partitions.
+    let mut body = Vec::new();
+    raw::put_nullable_string(&mut body, Some(&tid));
+    body.extend_from_slice(&pid.to_be_bytes());
+    body.extend_from_slice(&old_epoch.to_be_bytes());
+    body.extend_from_slice(&1i32.to_be_bytes()); // topics
+    raw::put_nullable_string(&mut body, Some(&topic));
+    body.extend_from_slice(&2i32.to_be_bytes()); // partitions
+    body.extend_from_slice(&0i32.to_be_bytes());
+    body.extend_from_slice(&1i32.to_be_bytes());
+    let mut z = raw::connect();
+    match raw::send_and_read(
+        &mut z,
+        &raw::request(ApiKey::AddPartitionsToTxn as i16, 0, 1, &body),
+    ) {
+        raw::Outcome::Response(r) => {
+            let (_, mut b) = raw::split_v0(&r);
+            let r = AddPartitionsToTxnResponse::decode(&mut b, 0).expect("decode");
+            let codes: Vec<i16> = r
+                .results_by_topic_v3_and_below
+                .iter()
+                .flat_map(|t| {
+                    t.results_by_partition
+                        .iter()
+                        .map(|p| p.partition_error_code)
+                })
+                .collect();
+            assert_eq!(codes, vec![NONE, NONE], "AddPartitionsToTxn");
+        }
+        other => panic!("AddPartitionsToTxn: {other:?}"),
+    }
+
+    // A new instance with the same transactional.id bumps the epoch.
+    let (pid2, new_epoch) = raw::init_producer_id_for(Some(&tid));
+    assert_eq!(pid2, pid, "same transactional.id, same producer id");
+    assert!(
+        new_epoch > old_epoch,
+        "epoch bumped: {old_epoch} -> {new_epoch}"
+    );
+
+    // The zombie's produce to both partitions, with its old epoch.
+    let b0 = txn_batch(pid, old_epoch, 0, b"zombie-0");
+    let b1 = txn_batch(pid, old_epoch, 0, b"zombie-1");
+    let mut body = Vec::new();
+    raw::put_nullable_string(&mut body, Some(&tid));
+    body.extend_from_slice(&(-1i16).to_be_bytes()); // acks
+    body.extend_from_slice(&30_000i32.to_be_bytes());
+    body.extend_from_slice(&1i32.to_be_bytes());
+    raw::put_nullable_string(&mut body, Some(&topic));
+    body.extend_from_slice(&2i32.to_be_bytes());
+    for (p, b) in [(0i32, &b0), (1i32, &b1)] {
+        body.extend_from_slice(&p.to_be_bytes());
+        body.extend_from_slice(&(b.len() as i32).to_be_bytes());
+        body.extend_from_slice(b);
+    }
+    match raw::send_and_read(&mut z, &raw::request(ApiKey::Produce as i16, 3, 2, &body)) {
+        raw::Outcome::Response(r) => {
+            let res = raw::produce_v3_results(&r);
+            assert_eq!(res.len(), 2, "both partitions answered: {res:?}");
+            for (code, _) in &res {
+                assert!(
+                    *code == INVALID_PRODUCER_EPOCH || *code == PRODUCER_FENCED,
+                    "zombie produce not fenced on every partition: {res:?}"
+                );
+            }
+        }
+        other => panic!("zombie Produce: {other:?}"),
+    }
+
+    // Nothing of the zombie's is readable, even uncommitted.
+    for p in 0..2 {
+        produce_all(
+            &producer(&[]),
+            &topic,
+            &[Rec {
+                partition: Some(p),
+                value: Some(b"sentinel".to_vec()),
+                ..Rec::default()
+            }],
+        );
+        let c = consumer(&[("isolation.level", "read_uncommitted")]);
+        let got = consume_with(&c, &topic, p, 0, 1);
+        assert_eq!(
+            got[0].value.as_deref(),
+            Some(&b"sentinel"[..]),
+            "partition {p}: first record is the sentinel"
+        );
+    }
+}
