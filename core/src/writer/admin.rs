@@ -50,6 +50,29 @@ pub(super) fn storage_error(e: impl std::fmt::Display) -> (i16, String) {
     (ResponseError::KafkaStorageError.code(), e.to_string())
 }
 
+/// Commit `ws` if it holds anything. On failure nothing was written, so every result that was
+/// going to succeed becomes the storage error and the caller must publish nothing: `Err` carries
+/// those results, ready to be returned.
+pub(super) fn commit_or_fail<S: Store, T, U>(
+    store: &mut S,
+    ws: &WriteSet,
+    results: Vec<Result<T, (i16, String)>>,
+) -> Result<Vec<Result<T, (i16, String)>>, Vec<Result<U, (i16, String)>>> {
+    if ws.is_empty() {
+        return Ok(results);
+    }
+    match store.commit(ws) {
+        Ok(()) => Ok(results),
+        Err(e) => {
+            let err = storage_error(e);
+            Err(results
+                .into_iter()
+                .map(|r| r.and(Err(err.clone())))
+                .collect())
+        }
+    }
+}
+
 impl Writer {
     pub(super) fn admin<S: Store>(&mut self, store: &mut S, cmd: Command) {
         match cmd {
@@ -126,15 +149,10 @@ impl Writer {
             })();
             results.push(r);
         }
-        if !ws.is_empty() {
-            if let Err(e) = store.commit(&ws) {
-                let err = storage_error(e);
-                return results
-                    .into_iter()
-                    .map(|r| r.and(Err(err.clone())))
-                    .collect();
-            }
-        }
+        let results = match commit_or_fail(store, &ws, results) {
+            Ok(r) => r,
+            Err(failed) => return failed,
+        };
         results
             .into_iter()
             .map(|r| {
@@ -185,15 +203,10 @@ impl Writer {
                 }
             })
             .collect();
-        if !ws.is_empty() {
-            if let Err(e) = store.commit(&ws) {
-                let err = storage_error(e);
-                return results
-                    .into_iter()
-                    .map(|r| r.and(Err(err.clone())))
-                    .collect();
-            }
-        }
+        let results = match commit_or_fail(store, &ws, results) {
+            Ok(r) => r,
+            Err(failed) => return failed,
+        };
         for t in results.iter().flatten() {
             self.registry.remove_topic(&t.name);
         }
@@ -230,15 +243,10 @@ impl Writer {
             };
             staged.push(r);
         }
-        if !ws.is_empty() {
-            if let Err(e) = store.commit(&ws) {
-                let err = storage_error(e);
-                return staged
-                    .into_iter()
-                    .map(|r| r.and(Err(err.clone())))
-                    .collect();
-            }
-        }
+        let staged = match commit_or_fail(store, &ws, staged) {
+            Ok(r) => r,
+            Err(failed) => return failed,
+        };
         staged
             .into_iter()
             .map(|r| {

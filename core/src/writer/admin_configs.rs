@@ -11,7 +11,7 @@ use std::sync::Arc;
 use kafka_protocol::ResponseError;
 use uuid::Uuid;
 
-use super::admin::storage_error;
+use super::admin::commit_or_fail;
 use super::{AdminResult, ErrorCode, Writer};
 use crate::log::configs::{self, ConfigOp};
 use crate::log::{PartitionLog, Topic};
@@ -68,15 +68,10 @@ impl Writer {
         if !validate_only {
             ws.topic_configs = staged.into_iter().collect();
         }
-        if !ws.is_empty() {
-            if let Err(e) = store.commit(&ws) {
-                let err = storage_error(e);
-                return results
-                    .into_iter()
-                    .map(|r| r.and(Err(err.clone())))
-                    .collect();
-            }
-        }
+        let results = match commit_or_fail(store, &ws, results) {
+            Ok(r) => r,
+            Err(failed) => return failed,
+        };
         let mut published: HashMap<Uuid, Arc<Topic>> = HashMap::new();
         if !validate_only {
             for (id, configs) in ws.topic_configs {
