@@ -50,14 +50,17 @@ pub(super) fn storage_error(e: impl std::fmt::Display) -> (i16, String) {
     (ResponseError::KafkaStorageError.code(), e.to_string())
 }
 
+/// One topic's staged outcome: a value, or a Kafka error code and message.
+pub(super) type Outcome<T> = Result<T, (i16, String)>;
+
 /// Commit `ws` if it holds anything. On failure nothing was written, so every result that was
 /// going to succeed becomes the storage error and the caller must publish nothing: `Err` carries
 /// those results, ready to be returned.
 pub(super) fn commit_or_fail<S: Store, T, U>(
     store: &mut S,
     ws: &WriteSet,
-    results: Vec<Result<T, (i16, String)>>,
-) -> Result<Vec<Result<T, (i16, String)>>, Vec<Result<U, (i16, String)>>> {
+    results: Vec<Outcome<T>>,
+) -> Result<Vec<Outcome<T>>, Vec<Outcome<U>>> {
     if ws.is_empty() {
         return Ok(results);
     }
