@@ -262,6 +262,7 @@ bench: up
 	cargo build --release -p pg_kafka_tests --bin pg_kafka_bench
 	PG_KAFKA_BOOTSTRAP=127.0.0.1:$(PG_KAFKA_PORT) \
 	PG_KAFKA_PGURL=postgresql://postgres@127.0.0.1:$(PGPORT)/postgres \
+	PG_KAFKA_RESTART_CMD="$(DEV_ENV) $(CLUSTER) restart" \
 		$(CURDIR)/target/release/pg_kafka_bench
 
 clean-clusters:

@@ -426,6 +426,109 @@ fn main() {
     if enabled("postgres") {
         postgres_floor(1024, n1k, 1000);
     }
+    if enabled("restart") {
+        restart_scenario(scaled(10_000_000), 50);
+    }
+}
+
+/// Recovery time: `records` 100 B records over `partitions` partitions are stored, the cluster is
+/// restarted (PG_KAFKA_RESTART_CMD), and the clock runs from the moment the old listener is gone
+/// to the first answered Metadata request and to the first record fetched from a partition's tail.
+fn restart_scenario(records: usize, partitions: i32) {
+    let Ok(cmd) = std::env::var("PG_KAFKA_RESTART_CMD") else {
+        eprintln!("restart scenario skipped: PG_KAFKA_RESTART_CMD is not set");
+        return;
+    };
+    let topic = unique_topic("bench-restart");
+    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> =
+        base_config().create().expect("admin");
+    block_on(admin.create_topics(
+        &[rdkafka::admin::NewTopic::new(
+            &topic,
+            partitions,
+            rdkafka::admin::TopicReplication::Fixed(1),
+        )],
+        &rdkafka::admin::AdminOptions::new(),
+    ))
+    .expect("create topic");
+    let p = producer(&[
+        ("acks", "all"),
+        ("linger.ms", "5"),
+        ("queue.buffering.max.messages", "1000000"),
+        ("queue.buffering.max.kbytes", "1048576"),
+    ]);
+    let value = payload(100, 9);
+    eprintln!("restart scenario: storing {records} x 100 B over {partitions} partitions");
+    for i in 0..records {
+        let mut rec: BaseRecord<'_, [u8], [u8], Box<usize>> =
+            BaseRecord::with_opaque_to(&topic, Box::new(0))
+                .partition((i % partitions as usize) as i32)
+                .payload(&value[..]);
+        loop {
+            match p.send(rec) {
+                Ok(()) => break,
+                Err((_, back)) => {
+                    p.poll(Duration::from_millis(1));
+                    rec = back;
+                }
+            }
+        }
+        if i % 10_000 == 0 {
+            p.poll(Duration::ZERO);
+            p.context().deliveries.lock().expect("lock").clear();
+        }
+    }
+    p.flush(Duration::from_secs(1200)).expect("flush");
+    drop(p);
+
+    let restart = std::thread::spawn(move || {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&cmd)
+            .status()
+            .expect("run PG_KAFKA_RESTART_CMD")
+    });
+    let addr = bootstrap();
+    let up = |addr: &str| std::net::TcpStream::connect(addr).is_ok();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while up(&addr) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let down = Instant::now();
+    let metadata_ms = loop {
+        assert!(Instant::now() < deadline, "broker did not come back");
+        if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(30)));
+            // Metadata v1 for all topics: a null topics array.
+            let req = raw::request(3, 1, 7, &(-1i32).to_be_bytes());
+            if let raw::Outcome::Response(_) = raw::send_and_read(&mut s, &req) {
+                break down.elapsed().as_secs_f64() * 1000.0;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let c = consumer(&[]);
+    let mut tpl = TopicPartitionList::new();
+    let tail = (records / partitions as usize) as i64 - 1;
+    tpl.add_partition_offset(&topic, 7, Offset::Offset(tail))
+        .expect("tpl");
+    c.assign(&tpl).expect("assign");
+    let fetch_ms = loop {
+        assert!(Instant::now() < deadline, "no record from the tail");
+        if let Some(Ok(_)) = c.poll(Duration::from_millis(10)) {
+            break down.elapsed().as_secs_f64() * 1000.0;
+        }
+    };
+    let status = restart.join().expect("restart thread");
+    assert!(status.success(), "restart command failed");
+    emit(json!({
+        "scenario": "restart_to_serving",
+        "records": records,
+        "partitions": partitions,
+        "metadata_ms": metadata_ms,
+        "first_tail_fetch_ms": fetch_ms,
+        "note": "clock from the old listener closing: includes Postgres' own shutdown and start",
+    }));
 }
 
 /// From the first JoinGroup of `members` members (started together) to the last SyncGroup
