@@ -187,10 +187,13 @@ fn start_proxy() -> Proxy {
     Proxy { port, cuts }
 }
 
+/// One delivery report: record index and (partition, offset) or the error.
+type Report = (usize, Result<(i32, i64), String>);
+
 /// Delivery reports by record index, and librdkafka's log on stderr.
 #[derive(Default)]
 struct Ctx {
-    reports: Mutex<Vec<(usize, Result<(i32, i64), String>)>>,
+    reports: Mutex<Vec<Report>>,
 }
 
 impl rdkafka::ClientContext for Ctx {
