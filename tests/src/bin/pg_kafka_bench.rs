@@ -60,6 +60,22 @@ fn mb_rate(bytes: usize, secs: f64) -> f64 {
     (bytes as f64 / secs / 1e6 * 100.0).round() / 100.0
 }
 
+/// Send one record, serving delivery reports while librdkafka's queue is full.
+fn send_waiting<C: rdkafka::producer::ProducerContext<DeliveryOpaque = Box<usize>>>(
+    p: &rdkafka::producer::BaseProducer<C>,
+    mut rec: BaseRecord<'_, [u8], [u8], Box<usize>>,
+) {
+    loop {
+        match p.send(rec) {
+            Ok(()) => return,
+            Err((_, back)) => {
+                p.poll(Duration::from_millis(1));
+                rec = back;
+            }
+        }
+    }
+}
+
 /// Produces `count` records of `size` bytes to partition 0 of a new topic with acks=all and
 /// linger.ms=5; the clock runs from the first send to the last delivery report.
 fn produce_scenario(size: usize, count: usize) -> String {
@@ -76,19 +92,11 @@ fn produce_scenario(size: usize, count: usize) -> String {
     eprintln!("produce {count} x {size} B to {topic}");
     let start = Instant::now();
     for i in 0..count {
-        let mut rec: BaseRecord<'_, [u8], [u8], Box<usize>> =
+        let rec: BaseRecord<'_, [u8], [u8], Box<usize>> =
             BaseRecord::with_opaque_to(&topic, Box::new(i))
                 .partition(0)
                 .payload(&value[..]);
-        loop {
-            match p.send(rec) {
-                Ok(()) => break,
-                Err((_, back)) => {
-                    p.poll(Duration::from_millis(1));
-                    rec = back;
-                }
-            }
-        }
+        send_waiting(&p, rec);
         if i % 1000 == 0 {
             p.poll(Duration::ZERO);
         }
@@ -167,19 +175,11 @@ fn eos_produce_scenario(size: usize, count: usize, mode: Eos) {
                 p.begin_transaction().expect("begin_transaction");
             }
         }
-        let mut rec: BaseRecord<'_, [u8], [u8], Box<usize>> =
+        let rec: BaseRecord<'_, [u8], [u8], Box<usize>> =
             BaseRecord::with_opaque_to(&topic, Box::new(i))
                 .partition(0)
                 .payload(&value[..]);
-        loop {
-            match p.send(rec) {
-                Ok(()) => break,
-                Err((_, back)) => {
-                    p.poll(Duration::from_millis(1));
-                    rec = back;
-                }
-            }
-        }
+        send_waiting(&p, rec);
         if i % 1000 == 0 {
             p.poll(Duration::ZERO);
         }
@@ -460,19 +460,11 @@ fn restart_scenario(records: usize, partitions: i32) {
     let value = payload(100, 9);
     eprintln!("restart scenario: storing {records} x 100 B over {partitions} partitions");
     for i in 0..records {
-        let mut rec: BaseRecord<'_, [u8], [u8], Box<usize>> =
+        let rec: BaseRecord<'_, [u8], [u8], Box<usize>> =
             BaseRecord::with_opaque_to(&topic, Box::new(0))
                 .partition((i % partitions as usize) as i32)
                 .payload(&value[..]);
-        loop {
-            match p.send(rec) {
-                Ok(()) => break,
-                Err((_, back)) => {
-                    p.poll(Duration::from_millis(1));
-                    rec = back;
-                }
-            }
-        }
+        send_waiting(&p, rec);
         if i % 10_000 == 0 {
             p.poll(Duration::ZERO);
             p.context().deliveries.lock().expect("lock").clear();
