@@ -8,6 +8,7 @@
 #   make bench     benchmarks against the `make up` cluster, one JSON line per scenario
 #   make crash-test  SIGKILL the broker under load N times (N=100) and check nothing acked is lost
 #   make fuzz      the decoder fuzz test with more iterations (FUZZ_ITERS)
+#   make corpus    recapture the fuzz corpus (core/tests/corpus) from every client family
 #
 # A fresh Debian 12 machine (as root, or a user with sudo) goes from clone to `make test`:
 # the deps target installs what is missing and is quick when everything is there.
@@ -39,7 +40,14 @@ CRASH_PGDATA ?= $(CURDIR)/target/pgdata-crash
 CRASH_PGPORT ?= 5435
 CRASH_KAFKA_PORT ?= 19095
 N ?= 100
-FUZZ_ITERS ?= 1000000
+FUZZ_ITERS ?= 10000000
+
+# Corpus-capture cluster (make corpus): clients reach it through a recording proxy whose port it
+# advertises.
+CAPTURE_PGDATA ?= $(CURDIR)/target/pgdata-capture
+CAPTURE_PGPORT ?= 5436
+CAPTURE_KAFKA_PORT ?= 19096
+CAPTURE_PROXY_PORT ?= 19097
 
 APT_PACKAGES := postgresql-15 postgresql-server-dev-15 libclang-dev clang pkg-config libssl-dev \
 	cmake kcat librdkafka-dev sudo
@@ -63,14 +71,17 @@ TEST_ENV := PGBIN=$(PGBIN) PGDATA=$(TEST_PGDATA) PGPORT=$(TEST_PGPORT) PG_KAFKA_
 	PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
 CRASH_ENV := PGBIN=$(PGBIN) PGDATA=$(CRASH_PGDATA) PGPORT=$(CRASH_PGPORT) PG_KAFKA_PORT=$(CRASH_KAFKA_PORT) \
 	PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
+CAPTURE_ENV := PGBIN=$(PGBIN) PGDATA=$(CAPTURE_PGDATA) PGPORT=$(CAPTURE_PGPORT) \
+	PG_KAFKA_PORT=$(CAPTURE_KAFKA_PORT) PG_KAFKA_ADVERTISED_PORT=$(CAPTURE_PROXY_PORT) \
+	PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
 INSTALLED_SO := $(shell $(PG_CONFIG) --pkglibdir 2>/dev/null || echo /usr/lib/postgresql/15/lib)/pg_kafka.so
 
 .PHONY: help deps apt-deps pgrx-deps install run up down restart status test fmt-check clippy \
 	core-test pgrx-test blackbox bench build-tests clean-clusters clients client-test compat \
-	crash-test fuzz
+	crash-test fuzz corpus
 
 help:
-	@sed -n '3,9p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '3,11p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 ## ---- installation -------------------------------------------------------------------------
 
@@ -255,6 +266,25 @@ crash-test: deps
 fuzz:
 	PG_KAFKA_FUZZ_ITERS=$(FUZZ_ITERS) cargo test --release -p pg_kafka_core --test fuzz_decode -- --nocapture
 
+# Recapture core/tests/corpus/*.frames (the fuzz seeds) from every client family, through a
+# recording proxy, on a cluster of its own. The frames are committed; `make test` only reads them.
+corpus: deps clients $(INSTALLED_SO)
+	cargo build -p pg_kafka_tests --bin capture_frames
+	@$(CAPTURE_ENV) $(CLUSTER) stop || true
+	@rm -rf $(CAPTURE_PGDATA)
+	@rc=0; \
+	if $(CAPTURE_ENV) $(CLUSTER) start; then \
+		CLIENTS=$(CLIENTS) CAPTURE_BIN=$(CURDIR)/target/debug/capture_frames \
+		CORPUS=$(CURDIR)/core/tests/corpus PROXY_PORT=$(CAPTURE_PROXY_PORT) \
+		KAFKA_PORT=$(CAPTURE_KAFKA_PORT) SARAMA_BIN=$(SARAMA_BIN) LOG_DIR=$(CURDIR)/target/capture \
+			$(CURDIR)/scripts/capture_corpus.sh || rc=$$?; \
+	else \
+		rc=1; \
+	fi; \
+	$(CAPTURE_ENV) $(CLUSTER) stop || rc=1; \
+	$(CAPTURE_ENV) $(CLUSTER) check-log || rc=1; \
+	exit $$rc
+
 ## ---- benchmarks -----------------------------------------------------------------------------
 
 # Runs against the development cluster (PGPORT / PG_KAFKA_PORT), starting it if needed.
@@ -269,4 +299,5 @@ clean-clusters:
 	-$(DEV_ENV) $(CLUSTER) stop
 	-$(TEST_ENV) $(CLUSTER) stop
 	-$(CRASH_ENV) $(CLUSTER) stop
-	rm -rf $(PGDATA) $(TEST_PGDATA) $(PGRX_TEST_DATA) $(CRASH_PGDATA)
+	-$(CAPTURE_ENV) $(CLUSTER) stop
+	rm -rf $(PGDATA) $(TEST_PGDATA) $(PGRX_TEST_DATA) $(CRASH_PGDATA) $(CAPTURE_PGDATA)

@@ -7,6 +7,7 @@
 #   PGDATA        data directory                       (required)
 #   PGPORT        Postgres port                        (5433)
 #   PG_KAFKA_PORT Kafka port                           (9092)
+#   PG_KAFKA_ADVERTISED_PORT port given to clients in Metadata (PG_KAFKA_PORT; a proxy's port)
 #   PG_KAFKA_LOG_CACHE_SIZE pg_kafka.log_cache_size    (256MB)
 #   PGBIN         Postgres binaries                    (/usr/lib/postgresql/15/bin)
 #
@@ -17,6 +18,7 @@ set -euo pipefail
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PGPORT=${PGPORT:-5433}
 PG_KAFKA_PORT=${PG_KAFKA_PORT:-9092}
+PG_KAFKA_ADVERTISED_PORT=${PG_KAFKA_ADVERTISED_PORT:-$PG_KAFKA_PORT}
 PG_KAFKA_LOG_CACHE_SIZE=${PG_KAFKA_LOG_CACHE_SIZE:-256MB}
 KAFKA_WAIT_SECS=${KAFKA_WAIT_SECS:-60}
 
@@ -65,7 +67,7 @@ write_settings() {
 # Written by scripts/cluster.sh at every start; edit postgresql.conf for lasting changes.
 port = $PGPORT
 pg_kafka.port = $PG_KAFKA_PORT
-pg_kafka.advertised_port = $PG_KAFKA_PORT
+pg_kafka.advertised_port = $PG_KAFKA_ADVERTISED_PORT
 pg_kafka.log_cache_size = '$PG_KAFKA_LOG_CACHE_SIZE'
 EOF
 }
@@ -87,7 +89,7 @@ shared_preload_libraries = 'pg_kafka'
 pg_kafka.listen_address = '127.0.0.1'
 pg_kafka.advertised_host = '127.0.0.1'
 pg_kafka.port = $PG_KAFKA_PORT
-pg_kafka.advertised_port = $PG_KAFKA_PORT
+pg_kafka.advertised_port = $PG_KAFKA_ADVERTISED_PORT
 pg_kafka.database = 'postgres'
 pg_kafka.log_cache_size = '$PG_KAFKA_LOG_CACHE_SIZE'
 logging_collector = off

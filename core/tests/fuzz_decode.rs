@@ -1,9 +1,11 @@
 //! Mutation fuzzing of the request path (header, guard, kafka-protocol decode) and of RecordBatch
-//! validation/decoding, on stable Rust: a fixed-seed xorshift PRNG mutates valid seed frames for
-//! every served API version. Any panic fails the test; a counting global allocator fails it when
-//! one allocation outgrows the input it came from.
+//! validation/decoding, on stable Rust: a fixed-seed xorshift PRNG mutates seed frames. Seeds are
+//! the request frames real clients sent (core/tests/corpus/<client>.frames, captured by
+//! `make corpus`) and a generated request for every served API version; batch seeds are sample
+//! batches in every codec plus the batches inside the captured Produce requests. Any panic fails
+//! the test; a counting global allocator fails it when one allocation outgrows its input.
 //!
-//! Iterations: `PG_KAFKA_FUZZ_ITERS` (default 20000).
+//! Iterations: `PG_KAFKA_FUZZ_ITERS` (default 100000; `make fuzz` runs 10 million).
 
 #[path = "../src/protocol/samples.rs"]
 mod samples;
@@ -14,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use bytes::Bytes;
 use kafka_protocol::messages::RequestKind;
 use pg_kafka_core::protocol::compression::WORKSPACE_FLOOR;
-use pg_kafka_core::protocol::versions::TABLE;
+use pg_kafka_core::protocol::versions::{supported, TABLE};
 use pg_kafka_core::protocol::{decode_records, decode_request, parse_head, validate_batches};
 
 /// Wraps the system allocator and remembers the largest single request while armed.
@@ -155,20 +157,109 @@ fn check_batches(records: &[u8]) {
     );
 }
 
+/// The client families `make corpus` captures; each must have left frames in the corpus.
+const FAMILIES: [&str; 7] = [
+    "kcat",
+    "confluent-kafka",
+    "kafka-python",
+    "kafkajs",
+    "sarama",
+    "pytest",
+    "kafkajs-tests",
+];
+
+/// Every captured frame, by family, split from the length-prefixed corpus files.
+fn corpus() -> Vec<(&'static str, Vec<u8>)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut frames = Vec::new();
+    for family in FAMILIES {
+        let path = dir.join(format!("{family}.frames"));
+        let bytes = std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (make corpus captures it)", path.display()));
+        let mut rest = &bytes[..];
+        let mut n = 0;
+        while !rest.is_empty() {
+            assert!(rest.len() >= 4, "{}: truncated length", path.display());
+            let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+            assert!(rest.len() >= 4 + len, "{}: truncated frame", path.display());
+            frames.push((family, rest[4..4 + len].to_vec()));
+            rest = &rest[4 + len..];
+            n += 1;
+        }
+        assert!(n > 0, "{}: no frames", path.display());
+    }
+    frames
+}
+
+/// Real clients' frames are accepted as they are: every captured frame of a version we serve
+/// parses and decodes (a guard or schema regression against a real client fails here first),
+/// and every API we serve has at least one real frame among the seeds.
+#[test]
+fn captured_client_frames_of_served_versions_decode() {
+    let frames = corpus();
+    let mut decoded = 0;
+    for (family, frame) in &frames {
+        let head = parse_head(frame).unwrap_or_else(|e| panic!("{family}: head: {e:?}"));
+        if !supported(head.api_key, head.api_version) {
+            continue;
+        }
+        let req = decode_request(&head, Bytes::from(frame.clone())).unwrap_or_else(|e| {
+            panic!(
+                "{family}: api {} v{} refused: {e:?}",
+                head.api_key, head.api_version
+            )
+        });
+        for records in records_of(&req) {
+            validate_batches(&records, 64 * MIB)
+                .unwrap_or_else(|e| panic!("{family}: produced batch refused: {e:?}"));
+        }
+        decoded += 1;
+    }
+    let apis: std::collections::BTreeSet<i16> = frames
+        .iter()
+        .filter_map(|(_, f)| parse_head(f).ok().map(|h| h.api_key))
+        .collect();
+    let uncaptured: Vec<String> = TABLE
+        .iter()
+        .filter(|r| !apis.contains(&(r.key as i16)))
+        .map(|r| format!("{:?}", r.key))
+        .collect();
+    eprintln!(
+        "{} captured frames, {decoded} of served versions decoded, {} APIs",
+        frames.len(),
+        apis.len()
+    );
+    assert!(
+        uncaptured.is_empty(),
+        "served APIs without a real client frame in the corpus: {uncaptured:?}; add a client \
+         test that sends them and run `make corpus`"
+    );
+}
+
 #[test]
 fn mutated_frames_and_batches_never_panic_or_overallocate() {
     let iterations: usize = std::env::var("PG_KAFKA_FUZZ_ITERS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
-    let seeds: Vec<Vec<u8>> = TABLE
-        .iter()
-        .flat_map(|r| (r.min_served..=r.max_advertised).map(move |v| (r.key, v)))
-        .map(|(key, v)| samples::frame(key, v, 7, &samples::request(key, v)))
-        .collect();
-    let batches: Vec<Vec<u8>> = (0..=4)
+        .unwrap_or(100_000);
+    let captured = corpus();
+    let mut seeds: Vec<Vec<u8>> = captured.iter().map(|(_, f)| f.clone()).collect();
+    seeds.extend(
+        TABLE
+            .iter()
+            .flat_map(|r| (r.min_served..=r.max_advertised).map(move |v| (r.key, v)))
+            .map(|(key, v)| samples::frame(key, v, 7, &samples::request(key, v))),
+    );
+    let mut batches: Vec<Vec<u8>> = (0..=4)
         .map(|codec| samples::sample_batch(0, codec))
         .collect();
+    for (_, frame) in &captured {
+        if let Ok(head) = parse_head(frame) {
+            if let Ok(req) = decode_request(&head, Bytes::from(frame.clone())) {
+                batches.extend(records_of(&req).iter().map(|b| b.to_vec()));
+            }
+        }
+    }
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
     let mut decoded_ok = 0usize;
     let mut batches_ok = 0usize;
@@ -214,5 +305,10 @@ fn mutated_frames_and_batches_never_panic_or_overallocate() {
             "{decoded_ok} {batches_ok}"
         );
     }
-    eprintln!("{iterations} iterations: {decoded_ok} frames decoded, {batches_ok} batches valid");
+    eprintln!(
+        "{iterations} iterations over {} frame and {} batch seeds: {decoded_ok} frames decoded, \
+         {batches_ok} batches valid",
+        seeds.len(),
+        batches.len()
+    );
 }

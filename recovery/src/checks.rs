@@ -168,14 +168,43 @@ pub fn consistency(v: &mut Violations) {
     }
 }
 
+/// What the final read-back found for one producer mode.
+#[derive(Default, Clone, Copy)]
+pub struct Tally {
+    pub acked: u64,
+    pub failed: u64,
+    pub lost: u64,
+    pub misplaced: u64,
+    pub duplicates: u64,
+    /// Records whose delivery failed but which were committed (a crash after COMMIT).
+    pub unacked_present: u64,
+    /// Records written into produce requests, retransmissions included (librdkafka's
+    /// `txmsgs`). Records that failed may never have been sent, so `transmitted - acked - failed`
+    /// is only a lower bound of the records sent more than once.
+    pub transmitted: u64,
+}
+
+impl Tally {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "acked": self.acked, "failed": self.failed, "lost": self.lost,
+            "misplaced": self.misplaced, "duplicates": self.duplicates,
+            "unacked_present": self.unacked_present, "transmitted": self.transmitted,
+            "retransmitted_at_least": self.transmitted.saturating_sub(self.acked + self.failed),
+        })
+    }
+}
+
 /// Final read-back: every ack exactly once where it was acknowledged; contiguous offsets; no
-/// record the producers did not send. Returns (lost, misplaced, duplicates, unacked_present).
+/// record the producers did not send. Counts per mode, `mode_of` naming an id's producer mode.
 pub fn read_back(
     topic: &str,
     partitions: i32,
     acked: &[Acked],
+    failed: &[u64],
+    mode_of: impl Fn(u64) -> &'static str,
     v: &mut Violations,
-) -> (u64, u64, u64, u64) {
+) -> BTreeMap<&'static str, Tally> {
     let reader = consumer(&[]);
     let mut where_is: HashMap<u64, Vec<(i32, i64)>> = HashMap::new();
     for p in 0..partitions {
@@ -210,13 +239,18 @@ pub fn read_back(
             }
         }
     }
-    let (mut lost, mut misplaced) = (0, 0);
+    let mut tally: BTreeMap<&'static str, Tally> = BTreeMap::new();
+    for &id in failed {
+        tally.entry(mode_of(id)).or_default().failed += 1;
+    }
     let mut acked_ids = std::collections::HashSet::with_capacity(acked.len());
     for a in acked {
         acked_ids.insert(a.id);
+        let t = tally.entry(mode_of(a.id)).or_default();
+        t.acked += 1;
         match where_is.get(&a.id).map(Vec::as_slice) {
             None => {
-                lost += 1;
+                t.lost += 1;
                 v.add(
                     "acked_record_lost",
                     format!("id {} acked at {}/{}", a.id, a.partition, a.offset),
@@ -224,7 +258,7 @@ pub fn read_back(
             }
             Some([(p, o)]) if (*p, *o) == (a.partition, a.offset) => {}
             Some(places) => {
-                misplaced += 1;
+                t.misplaced += 1;
                 v.add(
                     "acked_record_misplaced",
                     format!(
@@ -235,18 +269,17 @@ pub fn read_back(
             }
         }
     }
-    let mut duplicates = 0;
-    let mut unacked_present = 0;
     for (id, places) in &where_is {
+        let t = tally.entry(mode_of(*id)).or_default();
         if places.len() > 1 {
-            duplicates += places.len() as u64 - 1;
+            t.duplicates += places.len() as u64 - 1;
             v.add("duplicate_record", format!("id {id} at {places:?}"));
         }
         if !acked_ids.contains(id) {
-            unacked_present += 1;
+            t.unacked_present += 1;
         }
     }
-    (lost, misplaced, duplicates, unacked_present)
+    tally
 }
 
 /// The server log from `from` on: SIGKILLs are the harness's; any other signal or a PANIC fails.
@@ -266,6 +299,19 @@ pub fn server_log(path: &str, from: u64, v: &mut Violations) -> u64 {
         }
     }
     sigkills
+}
+
+/// Print what the server logged from byte `from` on (to explain a slow restart).
+pub fn print_log_since(path: &str, from: u64) {
+    let Ok(bytes) = std::fs::read(path) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&bytes[(from as usize).min(bytes.len())..]).into_owned();
+    eprintln!("crash_harness: ---- server log since the crash ----");
+    for line in text.lines() {
+        eprintln!("crash_harness: | {line}");
+    }
+    eprintln!("crash_harness: ----");
 }
 
 /// A Postgres error with the server's message (the plain Display says only "db error").

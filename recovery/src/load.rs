@@ -4,7 +4,9 @@
 //!
 //! Every produced value is a unique id (`producer << 40 | sequence`), so the final read-back can
 //! tell lost, misplaced and duplicated records apart. Plain producers send with retries off: a
-//! record sent once can appear at most once, so any duplicate is the broker's fault.
+//! record sent once can appear at most once, so any duplicate is the broker's fault. Idempotent
+//! producers retry across the crashes; their sequence numbers must make every retry of a batch
+//! that was already committed come back with its original offset instead of a second copy.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -17,13 +19,28 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::{ClientContext, Message, Offset};
 
-/// How the producers run. Idempotent producers need InitProducerId and sequence checks in the
-/// broker; when those land, `Idempotent` turns retries on and the same checks must still find no
-/// duplicate (PG_KAFKA_CRASH_IDEMPOTENT=1).
+const STATS_INTERVAL: Duration = Duration::from_millis(500);
+
+/// How one producer runs: `Plain` without retries, `Idempotent` with `enable.idempotence=true`
+/// and librdkafka's retries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     Plain,
     Idempotent,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Plain => "plain",
+            Mode::Idempotent => "idempotent",
+        }
+    }
+}
+
+/// The producer an id came from (its index in the `modes` given to `producers`).
+pub fn producer_of(id: u64) -> usize {
+    (id >> 40) as usize
 }
 
 /// One acknowledged record: where the broker said it is.
@@ -38,7 +55,8 @@ pub struct Acked {
 #[derive(Default)]
 pub struct Shared {
     pub acked: Mutex<Vec<Acked>>,
-    pub failed: AtomicU64,
+    /// Ids whose delivery report was an error.
+    pub failed: Mutex<Vec<u64>>,
     pub sent: AtomicU64,
     /// Producers stop sending and flush while set (the harness checks a quiet broker).
     pub paused: AtomicBool,
@@ -49,11 +67,20 @@ pub struct Shared {
     pub committed: Mutex<BTreeMap<i32, i64>>,
     pub commits_ok: AtomicU64,
     pub commits_failed: AtomicU64,
+    /// Records librdkafka wrote into produce requests, retransmissions included, per producer
+    /// (its `txmsgs` statistic).
+    pub transmitted: Mutex<BTreeMap<u64, u64>>,
 }
 
-struct Reports(Arc<Shared>);
+struct Reports(Arc<Shared>, u64);
 
-impl ClientContext for Reports {}
+impl ClientContext for Reports {
+    fn stats(&self, statistics: rdkafka::Statistics) {
+        let mut all = self.0.transmitted.lock().expect("transmitted lock");
+        let t = all.entry(self.1).or_default();
+        *t = (*t).max(statistics.txmsgs.max(0) as u64);
+    }
+}
 
 impl ProducerContext for Reports {
     type DeliveryOpaque = Box<u64>;
@@ -65,26 +92,25 @@ impl ProducerContext for Reports {
                 partition: m.partition(),
                 offset: m.offset(),
             }),
-            Err(_) => {
-                self.0.failed.fetch_add(1, Ordering::Relaxed);
-            }
+            Err(_) => self.0.failed.lock().expect("failed lock").push(*id),
         }
     }
 }
 
-/// Start `n` producer threads writing to every partition of `topic`.
+/// Start one producer thread per entry of `modes`, each writing to every partition of `topic`.
 pub fn producers(
-    n: u64,
+    modes: &[Mode],
     topic: &str,
     partitions: i32,
-    mode: Mode,
     shared: &Arc<Shared>,
 ) -> Vec<JoinHandle<()>> {
-    (0..n)
-        .map(|p| {
+    modes
+        .iter()
+        .enumerate()
+        .map(|(p, &mode)| {
             let topic = topic.to_string();
             let shared = shared.clone();
-            std::thread::spawn(move || produce_loop(p, &topic, partitions, mode, shared))
+            std::thread::spawn(move || produce_loop(p as u64, &topic, partitions, mode, shared))
         })
         .collect()
 }
@@ -100,8 +126,13 @@ fn produce_loop(p: u64, topic: &str, partitions: i32, mode: Mode, shared: Arc<Sh
             ("message.timeout.ms", "30000"),
         ],
     };
-    let producer: BaseProducer<Reports> = producer_config(extra)
-        .create_with_context(Reports(shared.clone()))
+    let mut config = producer_config(extra);
+    config.set(
+        "statistics.interval.ms",
+        STATS_INTERVAL.as_millis().to_string(),
+    );
+    let producer: BaseProducer<Reports> = config
+        .create_with_context(Reports(shared.clone(), p))
         .expect("create producer");
     let mut seq: u64 = 0;
     let mut was_idle = false;
@@ -138,6 +169,11 @@ fn produce_loop(p: u64, topic: &str, partitions: i32, mode: Mode, shared: Arc<Sh
         std::thread::sleep(Duration::from_millis(10));
     }
     let _ = producer.flush(Duration::from_secs(60));
+    // One more statistics report, so `transmitted` covers everything sent.
+    let until = Instant::now() + STATS_INTERVAL * 3;
+    while Instant::now() < until {
+        producer.poll(STATS_INTERVAL / 5);
+    }
 }
 
 /// One consumer-group member reading `topic` and committing its positions every 300 ms.

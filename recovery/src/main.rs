@@ -10,8 +10,8 @@
 //! Environment (the Makefile's crash-test target sets it): PG_KAFKA_BOOTSTRAP, PG_KAFKA_PGURL,
 //! PG_KAFKA_CRASH_PGDATA, PG_KAFKA_RESTART_CMD, PG_KAFKA_CRASHES (default 10),
 //! PG_KAFKA_CRASH_FAILPOINTS, PG_KAFKA_CRASH_SEED, PG_KAFKA_CRASH_LIBRARY (the installed
-//! pg_kafka.so: the run fails if it is replaced meanwhile), PG_KAFKA_CRASH_IDEMPOTENT (for when the broker
-//! supports idempotent producers). Prints one JSON summary line; exits 1 on any violation.
+//! pg_kafka.so: the run fails if it is replaced meanwhile). Prints one JSON summary line; exits 1 on
+//! any violation. A restart slower than `SLOW_RESTART` prints the server log written meanwhile.
 //! Only ever signals the PIDs its own cluster reports.
 
 mod checks;
@@ -31,11 +31,15 @@ use checks::{Seen, Violations};
 use load::{Mode, Shared};
 
 const PARTITIONS: i32 = 4;
-const PRODUCERS: u64 = 2;
+/// One producer of each kind: the plain one proves the broker never duplicates a record sent
+/// once; the idempotent one that its retries after a crash never duplicate either.
+const PRODUCERS: [Mode; 2] = [Mode::Plain, Mode::Idempotent];
 const FAILPOINTS: [&str; 3] = ["before_commit", "after_commit", "after_publish"];
 /// Safety nets against a broker that never comes back; not performance limits.
 const SERVE_DEADLINE: Duration = Duration::from_secs(180);
 const FAILPOINT_DEADLINE: Duration = Duration::from_secs(30);
+/// Restarts slower than this print what the server logged meanwhile (normal ones take ~1 s).
+const SLOW_RESTART: Duration = Duration::from_secs(10);
 
 #[derive(Clone, Copy, Debug)]
 enum Kind {
@@ -77,11 +81,6 @@ fn main() {
         env("PG_KAFKA_RESTART_CMD").expect("PG_KAFKA_RESTART_CMD must start the cluster");
     let crashes: u64 = env("PG_KAFKA_CRASHES").map_or(10, |s| s.parse().expect("PG_KAFKA_CRASHES"));
     let failpoints = env("PG_KAFKA_CRASH_FAILPOINTS").is_some_and(|s| s == "1");
-    let mode = if env("PG_KAFKA_CRASH_IDEMPOTENT").is_some_and(|s| s == "1") {
-        Mode::Idempotent
-    } else {
-        Mode::Plain
-    };
     let seed = env("PG_KAFKA_CRASH_SEED").map_or_else(
         || {
             SystemTime::now()
@@ -113,7 +112,7 @@ fn main() {
     );
 
     let shared = Arc::new(Shared::default());
-    let producers = load::producers(PRODUCERS, &topic, PARTITIONS, mode, &shared);
+    let producers = load::producers(&PRODUCERS, &topic, PARTITIONS, &shared);
     let member = load::group_member(&topic, &group, &shared);
     let started = Instant::now();
 
@@ -122,11 +121,13 @@ fn main() {
     let mut by_kind: BTreeMap<&str, u64> = BTreeMap::new();
     let mut restart_ms: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
     let mut not_hit = 0u64;
+    let mut slow = Vec::new();
     let first = rng.below(kinds.len() as u64) as usize;
     for i in 0..crashes {
         let kind = kinds[(first + i as usize) % kinds.len()];
         std::thread::sleep(Duration::from_millis(300 + rng.below(1700)));
         let old = worker_pid(SERVE_DEADLINE).expect("the pg_kafka worker is not running");
+        let log_at = std::fs::metadata(&log_path).map_or(0, |m| m.len());
         let t0 = match crash(kind, old, &pgdata, &switch, &restart_cmd) {
             Some(t0) => t0,
             None => {
@@ -134,7 +135,7 @@ fn main() {
                 continue;
             }
         };
-        if !wait_serving(old, &topic) {
+        let Some(phases) = wait_serving(old, &topic, t0) else {
             v.add(
                 "not_serving",
                 format!(
@@ -144,15 +145,24 @@ fn main() {
                 ),
             );
             break;
-        }
-        let ms = t0.elapsed().as_millis() as u64;
+        };
+        let ms = phases.serving_ms;
         *by_kind.entry(kind.name()).or_default() += 1;
         restart_ms.entry(kind.name()).or_default().push(ms);
         eprintln!(
-            "crash_harness: crash {} ({}) serving again after {ms} ms",
+            "crash_harness: crash {} ({}) serving again after {ms} ms (Postgres {} ms, worker {} ms)",
             i + 1,
-            kind.name()
+            kind.name(),
+            phases.postgres_ms,
+            phases.worker_ms,
         );
+        if Duration::from_millis(ms) > SLOW_RESTART {
+            slow.push(serde_json::json!({
+                "crash": i + 1, "kind": kind.name(), "postgres_ms": phases.postgres_ms,
+                "worker_ms": phases.worker_ms, "serving_ms": ms,
+            }));
+            checks::print_log_since(&log_path, log_at);
+        }
         quiet_checks(&shared, &topic, &group, &mut seen, &mut v);
         if let Some(lib) = &library {
             if checks::library_identity(lib) != library_id {
@@ -172,8 +182,28 @@ fn main() {
     let committed = shared.committed.lock().expect("committed lock").clone();
     checks::group_offsets(&topic, &group, PARTITIONS, &committed, &mut seen, &mut v);
     checks::consistency(&mut v);
-    let (lost, misplaced, duplicates, unacked_present) =
-        checks::read_back(&topic, PARTITIONS, &acked, &mut v);
+    let failed = shared.failed.lock().expect("failed lock").clone();
+    let mode_of = |id| {
+        PRODUCERS
+            .get(load::producer_of(id))
+            .map_or("unknown", |m| m.name())
+    };
+    let mut tally = checks::read_back(&topic, PARTITIONS, &acked, &failed, mode_of, &mut v);
+    for mode in PRODUCERS {
+        if tally.get(mode.name()).is_none_or(|t| t.acked == 0) {
+            v.add(
+                "producer_stalled",
+                format!("the {} producer had no record acknowledged", mode.name()),
+            );
+        }
+    }
+    let transmitted = shared.transmitted.lock().expect("transmitted lock").clone();
+    for (p, mode) in PRODUCERS.iter().enumerate() {
+        if let Some(t) = tally.get_mut(mode.name()) {
+            t.transmitted += transmitted.get(&(p as u64)).copied().unwrap_or(0);
+        }
+    }
+    let total = |f: fn(&checks::Tally) -> u64| tally.values().map(f).sum::<u64>();
     let sigkills = checks::server_log(&log_path, log_from, &mut v);
     let expected_sigkills = by_kind
         .iter()
@@ -191,23 +221,24 @@ fn main() {
     let summary = serde_json::json!({
         "crash_test": if v.0.is_empty() { "pass" } else { "FAIL" },
         "seed": seed,
-        "mode": format!("{mode:?}"),
         "crashes_requested": crashes,
         "crashes": by_kind,
         "failpoints_not_hit": not_hit,
         "seconds": started.elapsed().as_secs(),
         "records_sent": shared.sent.load(Ordering::Relaxed),
         "records_acked": acked.len(),
-        "records_failed": shared.failed.load(Ordering::Relaxed),
-        "lost": lost,
-        "misplaced": misplaced,
-        "duplicates": duplicates,
-        "unacked_present": unacked_present,
+        "records_failed": failed.len(),
+        "lost": total(|t| t.lost),
+        "misplaced": total(|t| t.misplaced),
+        "duplicates": total(|t| t.duplicates),
+        "unacked_present": total(|t| t.unacked_present),
+        "by_mode": tally.iter().map(|(m, t)| (m.to_string(), t.json())).collect::<serde_json::Map<_, _>>(),
         "group_commits_ok": shared.commits_ok.load(Ordering::Relaxed),
         "group_commits_failed": shared.commits_failed.load(Ordering::Relaxed),
         "max_restart_ms": all_ms.iter().max(),
         "mean_restart_ms": if all_ms.is_empty() { 0 } else { all_ms.iter().sum::<u64>() / all_ms.len() as u64 },
         "max_restart_ms_by_kind": restart_ms.iter().map(|(k, ms)| (*k, ms.iter().max())).collect::<BTreeMap<_, _>>(),
+        "slow_restarts": slow,
         "sigkills_in_server_log": sigkills,
         "consistency_differences": v.count("memory_differs_from_tables"),
         "violations": v.0,
@@ -320,20 +351,49 @@ fn worker_pid(patience: Duration) -> Option<i32> {
     }
 }
 
-/// A new worker (not `old`) answers ListOffsets for every partition of `topic`.
-fn wait_serving(old: i32, topic: &str) -> bool {
+/// Milliseconds from a crash until Postgres accepted a connection, a new worker was running and
+/// it answered ListOffsets for every partition.
+struct Phases {
+    postgres_ms: u64,
+    worker_ms: u64,
+    serving_ms: u64,
+}
+
+/// Wait until a new worker (not `old`) answers ListOffsets for every partition of `topic`.
+fn wait_serving(old: i32, topic: &str, t0: Instant) -> Option<Phases> {
     let deadline = Instant::now() + SERVE_DEADLINE;
+    let (mut postgres_ms, mut worker_ms) = (None, None);
+    let since = |t0: Instant| t0.elapsed().as_millis() as u64;
     while Instant::now() < deadline {
-        if worker_pid_once().is_some_and(|pid| pid != old && alive(pid)) {
+        let pid = match postgres::Client::connect(&pg_url(), postgres::NoTls) {
+            Ok(mut c) => {
+                postgres_ms.get_or_insert_with(|| since(t0));
+                c.query_opt(
+                    "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_kafka'",
+                    &[],
+                )
+                .ok()
+                .flatten()
+                .map(|r| r.get::<_, i32>(0))
+            }
+            Err(_) => None,
+        };
+        if pid.is_some_and(|pid| pid != old && alive(pid)) {
+            worker_ms.get_or_insert_with(|| since(t0));
             let c = consumer(&[]);
             if (0..PARTITIONS).all(|p| c.fetch_watermarks(topic, p, Duration::from_secs(2)).is_ok())
             {
-                return true;
+                let serving_ms = since(t0);
+                return Some(Phases {
+                    postgres_ms: postgres_ms.unwrap_or(serving_ms),
+                    worker_ms: worker_ms.unwrap_or(serving_ms),
+                    serving_ms,
+                });
             }
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    false
+    None
 }
 
 /// Pause and flush the producers, check the invariants on a quiet broker, resume.
@@ -341,7 +401,7 @@ fn quiet_checks(shared: &Shared, topic: &str, group: &str, seen: &mut Seen, v: &
     shared.idle.store(0, Ordering::SeqCst);
     shared.paused.store(true, Ordering::SeqCst);
     let deadline = Instant::now() + SERVE_DEADLINE;
-    while shared.idle.load(Ordering::SeqCst) < PRODUCERS && Instant::now() < deadline {
+    while shared.idle.load(Ordering::SeqCst) < PRODUCERS.len() as u64 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
     let acked = shared.acked.lock().expect("acked lock").clone();

@@ -5,6 +5,7 @@
 mod consistency;
 mod guc;
 mod sql;
+mod statistics;
 pub(crate) mod store;
 pub(crate) mod store_groups;
 mod store_producers;

@@ -69,6 +69,19 @@ fn batches(table: SpiTupleTable<'_>) -> SpiResult<Vec<Batch>> {
     Ok(out)
 }
 
+/// Free the tuple table of the last fetch once `batches` has copied it: SPI keeps every result
+/// until the connection ends, which would hold a second copy of a whole recovered tail.
+fn free_fetched() {
+    // SAFETY: main thread inside an SPI connection; SPI_tuptable is the last result (or null),
+    // and nothing refers to it any more: `batches` consumed its table and copied every value.
+    unsafe {
+        if !pgrx::pg_sys::SPI_tuptable.is_null() {
+            pgrx::pg_sys::SPI_freetuptable(pgrx::pg_sys::SPI_tuptable);
+            pgrx::pg_sys::SPI_tuptable = std::ptr::null_mut();
+        }
+    }
+}
+
 /// Write a whole write set inside the current transaction.
 pub(crate) fn write(client: &mut SpiClient<'_>, ws: &WriteSet) -> SpiResult<()> {
     for t in &ws.create_topics {
@@ -201,17 +214,14 @@ impl Store for SpiStore {
     ) -> Result<Vec<Batch>, StoreError> {
         in_txn(|| {
             Spi::connect(|client| {
+                // One cursor, newest first: planned once per partition, fetched a chunk at a time.
+                let args: [DatumWithOid; 2] = [uuid(&topic).into(), partition.into()];
+                let mut cursor = client.try_open_cursor(query!("select_tail"), &args)?;
                 let mut out: Vec<Batch> = Vec::new();
                 let mut total = 0usize;
-                let mut below = i64::MAX;
                 loop {
-                    let args: [DatumWithOid; 4] = [
-                        uuid(&topic).into(),
-                        partition.into(),
-                        below.into(),
-                        CHUNK_ROWS.into(),
-                    ];
-                    let chunk = batches(client.select(query!("select_tail"), None, &args)?)?;
+                    let chunk = batches(cursor.fetch(CHUNK_ROWS)?)?;
+                    free_fetched();
                     let fetched = chunk.len();
                     for b in chunk {
                         if !out.is_empty() && total + b.bytes.len() > budget {
@@ -219,7 +229,6 @@ impl Store for SpiStore {
                             return Ok(out);
                         }
                         total += b.bytes.len();
-                        below = b.base_offset;
                         out.push(b);
                     }
                     if (fetched as i64) < CHUNK_ROWS {

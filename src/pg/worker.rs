@@ -18,7 +18,7 @@ use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, SignalWakeFlags
 use pgrx::prelude::*;
 
 use super::store::SpiStore;
-use super::{guc, txn};
+use super::{guc, statistics, txn};
 
 const RESTART_DELAY: Duration = Duration::from_secs(5);
 /// Commands handed to the writer per group commit at most.
@@ -52,6 +52,13 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
     let config = guc::broker_config();
     let registry = Arc::new(Registry::new(config.log_cache_size));
     let mut store = SpiStore;
+    match statistics::ensure() {
+        Ok(Some(ms)) => {
+            log!("pg_kafka: kafka.batches had no planner statistics: analyzed in {ms} ms")
+        }
+        Ok(None) => {}
+        Err(e) => warning!("pg_kafka: cannot analyze kafka.batches: {e}"),
+    }
     let started = std::time::Instant::now();
     let recovered = match recovery::rebuild(&mut store, &registry) {
         Ok(r) => r,

@@ -73,7 +73,7 @@ pub fn base_config() -> ClientConfig {
     c
 }
 
-/// Producer configuration: acks=all, idempotence off (not yet supported by the broker),
+/// Producer configuration: acks=all, idempotence off (tests that want it turn it on),
 /// `extra` overrides.
 pub fn producer_config(extra: &[(&str, &str)]) -> ClientConfig {
     let mut c = base_config();

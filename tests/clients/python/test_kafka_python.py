@@ -14,8 +14,8 @@ def admin(bootstrap):
 
 
 def produce(bootstrap, topic, values):
-    # Idempotence (InitProducerId) is not served by the broker yet; kafka-python 3 enables it
-    # by default.
+    # Plain acks=all produce (kafka-python 3 enables idempotence by default; the idempotent
+    # path has its own tests in test_eos.py and the compatibility matrix).
     p = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False)
     futures = [p.send(topic, value=v, partition=0) for v in values]
     offsets = [f.get(timeout=PATIENCE).offset for f in futures]

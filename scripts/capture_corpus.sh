@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Capture the fuzz corpus: run every client family of tests/clients through the recording proxy
+# (tests/src/bin/capture_frames.rs) against a broker that advertises the proxy's port, and write
+# what each family sent to core/tests/corpus/<family>.frames. `make corpus` runs this on a
+# cluster of its own; the frames are committed so `make test` fuzzes from them without clients.
+#
+# Environment (the Makefile sets it): CLIENTS (tests/clients), CAPTURE_BIN (capture_frames),
+# CORPUS (output directory), PROXY_PORT, KAFKA_PORT (the broker's real port), SARAMA_BIN,
+# LOG_DIR (client output). Only the proxy PIDs this script starts are signalled.
+set -euo pipefail
+
+: "${CLIENTS:?}" "${CAPTURE_BIN:?}" "${CORPUS:?}" "${PROXY_PORT:?}" "${KAFKA_PORT:?}"
+: "${SARAMA_BIN:?}" "${LOG_DIR:?}"
+mkdir -p "$CORPUS" "$LOG_DIR"
+
+# capture FAMILY COMMAND...: the family's frames replace core/tests/corpus/FAMILY.frames.
+capture() {
+    local family=$1 pid rc=0
+    shift
+    rm -f "$CORPUS/$family.frames"
+    "$CAPTURE_BIN" "127.0.0.1:$PROXY_PORT" "127.0.0.1:$KAFKA_PORT" "$CORPUS/$family.frames" &
+    pid=$!
+    for _ in $(seq 50); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$PROXY_PORT") 2>/dev/null && break
+        sleep 0.1
+    done
+    (cd "$CLIENTS" && PG_KAFKA_BOOTSTRAP="127.0.0.1:$PROXY_PORT" PG_KAFKA_COMPAT_DIR="$LOG_DIR" \
+        timeout 1200 "$@") >"$LOG_DIR/$family.log" 2>&1 || rc=$?
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    echo "capture: $family (exit $rc): $(stat -c %s "$CORPUS/$family.frames" 2>/dev/null || echo 0) bytes"
+}
+
+capture kcat .venv/bin/python python/compat_kcat.py
+capture confluent-kafka .venv/bin/python python/compat_confluent.py
+capture kafka-python .venv/bin/python python/compat_kafka_python.py
+capture kafkajs node node/compat_kafkajs.js
+capture sarama "$SARAMA_BIN"
+# The pytest suites add what the matrix does not send, e.g. KIP-848 consumer-group heartbeats.
+capture pytest .venv/bin/pytest -q -p no:cacheprovider
+capture kafkajs-tests node --test node/
