@@ -2,8 +2,9 @@
 //!
 //! Every call is its own transaction (see `txn`). Writes are set-based: one INSERT of all batches
 //! of a group commit through unnest() of arrays, one UPDATE of all touched partition heads, never
-//! a statement per record. Reads fetch at most `CHUNK_ROWS` batches per statement so that a large
-//! read never holds the writer's thread for long.
+//! a statement per record. Reads fetch at most `CHUNK_ROWS` batches at a time (per statement, or
+//! per cursor fetch for the recovery tails), so a large read holds neither much memory at once nor
+//! the writer's thread for long.
 
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
