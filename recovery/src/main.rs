@@ -273,6 +273,11 @@ fn crash(
                 .expect("PID in postmaster.pid");
             sigkill(pm);
             let t0 = Instant::now();
+            // The restart command must not find the dying postmaster still in /proc and take the
+            // cluster for running.
+            while alive(pm) && t0.elapsed() < FAILPOINT_DEADLINE {
+                std::thread::sleep(Duration::from_millis(5));
+            }
             for attempt in 1..=3 {
                 let ok = Command::new("bash")
                     .arg("-c")
@@ -286,6 +291,7 @@ fn crash(
                     attempt < 3,
                     "PG_KAFKA_RESTART_CMD failed three times after killing the postmaster"
                 );
+                eprintln!("crash_harness: restart command failed (attempt {attempt}); retrying");
                 std::thread::sleep(Duration::from_secs(2));
             }
             Some(t0)
