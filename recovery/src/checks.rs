@@ -285,11 +285,10 @@ pub fn read_back(
 /// The server log from `from` on: SIGKILLs are the harness's; any other signal or a PANIC fails.
 /// Returns the number of "terminated by signal 9" lines.
 pub fn server_log(path: &str, from: u64, v: &mut Violations) -> u64 {
-    let Ok(bytes) = std::fs::read(path) else {
+    let Some(text) = log_since(path, from) else {
         v.add("server_log_unreadable", path.to_string());
         return 0;
     };
-    let text = String::from_utf8_lossy(&bytes[(from as usize).min(bytes.len())..]).into_owned();
     let mut sigkills = 0;
     for line in text.lines() {
         if line.contains("terminated by signal 9") {
@@ -303,15 +302,20 @@ pub fn server_log(path: &str, from: u64, v: &mut Violations) -> u64 {
 
 /// Print what the server logged from byte `from` on (to explain a slow restart).
 pub fn print_log_since(path: &str, from: u64) {
-    let Ok(bytes) = std::fs::read(path) else {
+    let Some(text) = log_since(path, from) else {
         return;
     };
-    let text = String::from_utf8_lossy(&bytes[(from as usize).min(bytes.len())..]).into_owned();
     eprintln!("crash_harness: ---- server log since the crash ----");
     for line in text.lines() {
         eprintln!("crash_harness: | {line}");
     }
     eprintln!("crash_harness: ----");
+}
+
+/// The server log from byte `from` on.
+fn log_since(path: &str, from: u64) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    Some(String::from_utf8_lossy(&bytes[(from as usize).min(bytes.len())..]).into_owned())
 }
 
 /// A Postgres error with the server's message (the plain Display says only "db error").

@@ -333,21 +333,21 @@ fn alive(pid: i32) -> bool {
     }
 }
 
-fn worker_pid_once() -> Option<i32> {
-    let mut c = postgres::Client::connect(&pg_url(), postgres::NoTls).ok()?;
-    let row = c
-        .query_opt(
-            "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_kafka'",
-            &[],
-        )
-        .ok()??;
-    Some(row.get(0))
+/// The worker's PID as `pg_stat_activity` reports it: `Err` while Postgres refuses connections,
+/// `Ok(None)` while no worker runs.
+fn worker_pid_once() -> Result<Option<i32>, postgres::Error> {
+    let mut c = postgres::Client::connect(&pg_url(), postgres::NoTls)?;
+    let row = c.query_opt(
+        "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_kafka'",
+        &[],
+    )?;
+    Ok(row.map(|r| r.get(0)))
 }
 
 fn worker_pid(patience: Duration) -> Option<i32> {
     let deadline = Instant::now() + patience;
     loop {
-        if let Some(pid) = worker_pid_once() {
+        if let Ok(Some(pid)) = worker_pid_once() {
             return Some(pid);
         }
         if Instant::now() > deadline {
@@ -371,16 +371,10 @@ fn wait_serving(old: i32, topic: &str, t0: Instant) -> Option<Phases> {
     let (mut postgres_ms, mut worker_ms) = (None, None);
     let since = |t0: Instant| t0.elapsed().as_millis() as u64;
     while Instant::now() < deadline {
-        let pid = match postgres::Client::connect(&pg_url(), postgres::NoTls) {
-            Ok(mut c) => {
+        let pid = match worker_pid_once() {
+            Ok(pid) => {
                 postgres_ms.get_or_insert_with(|| since(t0));
-                c.query_opt(
-                    "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_kafka'",
-                    &[],
-                )
-                .ok()
-                .flatten()
-                .map(|r| r.get::<_, i32>(0))
+                pid
             }
             Err(_) => None,
         };
