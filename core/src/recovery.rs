@@ -184,7 +184,7 @@ mod tests {
         let p1 = t.partition(1).unwrap();
         assert_eq!(p1.high_watermark(), 6);
         match p1.read(3, usize::MAX) {
-            ReadResult::Batches(b) => assert_eq!(&b[0][..8], &3i64.to_be_bytes()),
+            ReadResult::Batches(b) => assert_eq!(&b[0].bytes[..8], &3i64.to_be_bytes()),
             other => panic!("{other:?}"),
         }
     }

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 
 use kafka_protocol::ResponseError;
 
+use crate::error::{KafkaError, KafkaResult};
+
 /// Kafka's config value types, numbered as DescribeConfigs v3+ reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfigType {
@@ -111,15 +113,12 @@ pub fn lookup(name: &str) -> Option<&'static ConfigDef> {
     TOPIC_CONFIGS.iter().find(|d| d.name == name)
 }
 
-/// A Kafka error code and message.
-pub type ConfigError = (i16, String);
-
-fn invalid(msg: String) -> ConfigError {
-    (ResponseError::InvalidConfig.code(), msg)
+fn invalid(msg: String) -> KafkaError {
+    KafkaError::with_message(ResponseError::InvalidConfig, msg)
 }
 
 /// Check `value` for the config `name` and return it normalised, or INVALID_CONFIG.
-pub fn validate(name: &str, value: &str) -> Result<String, ConfigError> {
+pub fn validate(name: &str, value: &str) -> KafkaResult<String> {
     let d = lookup(name).ok_or_else(|| invalid(format!("unknown topic config {name:?}")))?;
     let bad = |why: &str| invalid(format!("invalid value {value:?} for {name}: {why}"));
     let v = value.trim();
@@ -172,9 +171,7 @@ fn list_items(v: &str) -> Vec<&str> {
 }
 
 /// Validate a whole map (CreateTopics, AlterConfigs), normalising each value.
-pub fn validate_all(
-    configs: &BTreeMap<String, String>,
-) -> Result<BTreeMap<String, String>, ConfigError> {
+pub fn validate_all(configs: &BTreeMap<String, String>) -> KafkaResult<BTreeMap<String, String>> {
     configs
         .iter()
         .map(|(k, v)| validate(k, v).map(|v| (k.clone(), v)))
@@ -192,7 +189,7 @@ pub enum ConfigOp {
 
 impl ConfigOp {
     /// From IncrementalAlterConfigs' operation code (0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT).
-    pub fn from_wire(op: i8, value: Option<&str>) -> Result<Self, ConfigError> {
+    pub fn from_wire(op: i8, value: Option<&str>) -> KafkaResult<Self> {
         let value = || {
             value
                 .map(str::to_owned)
@@ -203,8 +200,8 @@ impl ConfigOp {
             1 => Ok(ConfigOp::Delete),
             2 => Ok(ConfigOp::Append(value()?)),
             3 => Ok(ConfigOp::Subtract(value()?)),
-            _ => Err((
-                ResponseError::InvalidRequest.code(),
+            _ => Err(KafkaError::with_message(
+                ResponseError::InvalidRequest,
                 format!("unknown config operation {op}"),
             )),
         }
@@ -217,7 +214,7 @@ pub fn apply(
     current: &BTreeMap<String, String>,
     replace: bool,
     ops: &[(String, ConfigOp)],
-) -> Result<BTreeMap<String, String>, ConfigError> {
+) -> KafkaResult<BTreeMap<String, String>> {
     let mut out = if replace {
         BTreeMap::new()
     } else {
@@ -287,7 +284,7 @@ mod tests {
             validate("min.cleanable.dirty.ratio", "0.25").unwrap(),
             "0.25"
         );
-        let invalid = ResponseError::InvalidConfig.code();
+        let invalid = ResponseError::InvalidConfig;
         for (k, v) in [
             ("retention.ms", "soon"),
             ("retention.ms", "-2"),
@@ -300,7 +297,7 @@ mod tests {
             ("min.cleanable.dirty.ratio", "NaN"),
             ("no.such.config", "1"),
         ] {
-            assert_eq!(validate(k, v).unwrap_err().0, invalid, "{k}={v}");
+            assert_eq!(validate(k, v).unwrap_err().code, invalid, "{k}={v}");
         }
     }
 

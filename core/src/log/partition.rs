@@ -33,7 +33,7 @@ pub struct Batch {
 #[derive(Debug, PartialEq)]
 pub enum ReadResult {
     /// Whole batches starting with the one that holds the offset (empty at the high watermark).
-    Batches(Vec<Bytes>),
+    Batches(Vec<Batch>),
     /// The offset is committed but older than the window: read it from the store.
     BelowWindow,
     /// The offset is outside [log_start_offset, high_watermark].
@@ -185,7 +185,7 @@ impl PartitionLog {
                 break;
             }
             total += b.bytes.len();
-            out.push(b.bytes.clone());
+            out.push(b.clone());
         }
         ReadResult::Batches(out)
     }
@@ -325,7 +325,7 @@ mod tests {
         match log.read(4, 15) {
             ReadResult::Batches(b) => {
                 assert_eq!(b.len(), 1);
-                assert_eq!(b[0][0], 3);
+                assert_eq!(b[0].base_offset, 3);
             }
             other => panic!("{other:?}"),
         }

@@ -169,7 +169,3 @@ impl Walker<'_> {
         Ok(())
     }
 }
-
-#[cfg(test)]
-#[path = "guard_tests.rs"]
-mod tests;

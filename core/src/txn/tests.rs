@@ -40,7 +40,7 @@ fn first_batch_of_an_epoch_must_start_at_zero() {
     ));
     assert_eq!(
         check_sequence(Some(&p), None, 0, 5, 3),
-        SeqOutcome::Refuse(ResponseError::OutOfOrderSequenceNumber.code())
+        SeqOutcome::Refuse(ResponseError::OutOfOrderSequenceNumber)
     );
 }
 
@@ -54,7 +54,7 @@ fn duplicates_gaps_and_fencing() {
     );
     assert_eq!(
         check_sequence(Some(&p), Some(&w), 1, 7, 1),
-        SeqOutcome::Refuse(ResponseError::OutOfOrderSequenceNumber.code())
+        SeqOutcome::Refuse(ResponseError::OutOfOrderSequenceNumber)
     );
     assert!(matches!(
         check_sequence(Some(&p), Some(&w), 1, 5, 1),
@@ -62,15 +62,15 @@ fn duplicates_gaps_and_fencing() {
     ));
     assert_eq!(
         check_sequence(Some(&p), Some(&w), 0, 5, 1),
-        SeqOutcome::Refuse(ResponseError::InvalidProducerEpoch.code())
+        SeqOutcome::Refuse(ResponseError::InvalidProducerEpoch)
     );
     assert_eq!(
         check_sequence(None, None, 0, 0, 1),
-        SeqOutcome::Refuse(ResponseError::UnknownProducerId.code())
+        SeqOutcome::Refuse(ResponseError::UnknownProducerId)
     );
     assert_eq!(
         check_sequence(Some(&p), Some(&w), 1, -1, 1),
-        SeqOutcome::Refuse(ResponseError::InvalidRecord.code())
+        SeqOutcome::Refuse(ResponseError::InvalidRecord)
     );
 }
 
@@ -106,7 +106,7 @@ fn only_five_batches_are_remembered() {
 
 #[test]
 fn control_batches_carry_a_valid_crc_and_the_marker_type() {
-    let b = control_batch(7, 3, true, 1000);
+    let b = crate::protocol::batch::control_batch(7, 3, true, 1000);
     let crc = u32::from_be_bytes([b[17], b[18], b[19], b[20]]);
     assert_eq!(crc, crc32c::crc32c(&b[21..]));
     let infos = crate::protocol::batch::validate_batches(&b, 1 << 20).unwrap();

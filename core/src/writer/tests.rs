@@ -8,6 +8,11 @@ use super::*;
 use crate::log::{ReadResult, Registry};
 use crate::store::MemStore;
 
+/// The error of an outcome, if any.
+fn error<T>(r: &crate::error::KafkaResult<T>) -> Option<ResponseError> {
+    r.as_ref().err().map(|e| e.code)
+}
+
 fn pending(count: i32) -> PendingBatch {
     let mut bytes = vec![0u8; 61];
     bytes[8] = 0xab;
@@ -75,16 +80,16 @@ fn one_group_commit_assigns_contiguous_offsets_across_requests() {
         commits_before + 1,
         "one transaction for all three"
     );
-    assert_eq!(ra.try_recv().unwrap()[0].unwrap().base_offset, 0);
-    assert_eq!(rb.try_recv().unwrap()[0].unwrap().base_offset, 5);
-    assert_eq!(rc.try_recv().unwrap()[0].unwrap().base_offset, 0);
+    assert_eq!(ra.try_recv().unwrap()[0].as_ref().unwrap().base_offset, 0);
+    assert_eq!(rb.try_recv().unwrap()[0].as_ref().unwrap().base_offset, 5);
+    assert_eq!(rc.try_recv().unwrap()[0].as_ref().unwrap().base_offset, 0);
     let p0 = topic.partition(0).unwrap();
     assert_eq!(p0.high_watermark(), 9);
     match p0.read(5, usize::MAX) {
         ReadResult::Batches(b) => {
             assert_eq!(b.len(), 1);
-            assert_eq!(&b[0][..8], &5i64.to_be_bytes(), "base offset stamped");
-            assert_eq!(b[0][8], 0xab, "rest of the batch untouched");
+            assert_eq!(&b[0].bytes[..8], &5i64.to_be_bytes(), "base offset stamped");
+            assert_eq!(b[0].bytes[8], 0xab, "rest of the batch untouched");
         }
         other => panic!("{other:?}"),
     }
@@ -102,13 +107,13 @@ fn failed_commit_publishes_nothing_and_offsets_are_assigned_again() {
     let (a, mut ra) = produce(&topic, 0, &[3]);
     writer.process(&mut store, vec![a]);
     assert_eq!(
-        ra.try_recv().unwrap()[0],
-        Err(ResponseError::KafkaStorageError.code())
+        error(&ra.try_recv().unwrap()[0]),
+        Some(ResponseError::KafkaStorageError)
     );
     assert_eq!(topic.partition(0).unwrap().high_watermark(), 0);
     let (b, mut rb) = produce(&topic, 0, &[2]);
     writer.process(&mut store, vec![b]);
-    assert_eq!(rb.try_recv().unwrap()[0].unwrap().base_offset, 0);
+    assert_eq!(rb.try_recv().unwrap()[0].as_ref().unwrap().base_offset, 0);
     assert_eq!(topic.partition(0).unwrap().high_watermark(), 2);
 }
 
@@ -117,8 +122,8 @@ fn produce_to_a_deleted_topic_or_missing_partition_is_unknown() {
     let (mut writer, mut store, topic) = setup(1);
     let (bad, mut rbad) = produce(&topic, 7, &[1]);
     writer.process(&mut store, vec![bad]);
-    let unknown = ResponseError::UnknownTopicOrPartition.code();
-    assert_eq!(rbad.try_recv().unwrap()[0], Err(unknown));
+    let unknown = Some(ResponseError::UnknownTopicOrPartition);
+    assert_eq!(error(&rbad.try_recv().unwrap()[0]), unknown);
     let (tx, mut rx) = oneshot::channel();
     let (a, mut ra) = produce(&topic, 0, &[1]);
     writer.process(
@@ -132,7 +137,7 @@ fn produce_to_a_deleted_topic_or_missing_partition_is_unknown() {
         ],
     );
     assert!(rx.try_recv().unwrap()[0].is_ok());
-    assert_eq!(ra.try_recv().unwrap()[0], Err(unknown));
+    assert_eq!(error(&ra.try_recv().unwrap()[0]), unknown);
     assert!(writer.registry().get("t").is_none());
 }
 
@@ -155,16 +160,16 @@ fn topic_admin_validates_and_persists() {
     );
     let r = rx.try_recv().unwrap();
     assert_eq!(
-        r[0].as_ref().unwrap_err().0,
-        ResponseError::TopicAlreadyExists.code()
+        r[0].as_ref().unwrap_err().code,
+        ResponseError::TopicAlreadyExists
     );
     assert_eq!(
-        r[1].as_ref().unwrap_err().0,
-        ResponseError::InvalidTopicException.code()
+        r[1].as_ref().unwrap_err().code,
+        ResponseError::InvalidTopicException
     );
     assert_eq!(
-        r[2].as_ref().unwrap_err().0,
-        ResponseError::InvalidPartitions.code()
+        r[2].as_ref().unwrap_err().code,
+        ResponseError::InvalidPartitions
     );
     assert_eq!(r[3].as_ref().unwrap().partitions.len(), 3);
     let (tx, mut rx) = oneshot::channel();
@@ -196,7 +201,7 @@ fn failed_config_and_log_start_commits_change_nothing_in_memory() {
     let (mut writer, mut store, topic) = setup(1);
     let (cmd, _rx) = produce(&topic, 0, &[2, 2]);
     writer.process(&mut store, vec![cmd]);
-    let storage = ResponseError::KafkaStorageError.code();
+    let storage = ResponseError::KafkaStorageError;
 
     store.fail_next_commit = Some("disk full".into());
     let (tx, mut rx) = oneshot::channel();
@@ -216,7 +221,10 @@ fn failed_config_and_log_start_commits_change_nothing_in_memory() {
             reply: tx,
         }],
     );
-    assert_eq!(rx.try_recv().unwrap()[0].as_ref().unwrap_err().0, storage);
+    assert_eq!(
+        rx.try_recv().unwrap()[0].as_ref().unwrap_err().code,
+        storage
+    );
     assert!(writer.registry().get("t").unwrap().configs.is_empty());
 
     store.fail_next_commit = Some("disk full".into());
@@ -233,7 +241,8 @@ fn failed_config_and_log_start_commits_change_nothing_in_memory() {
             reply: tx,
         }],
     );
-    assert_eq!(rx.try_recv().unwrap(), vec![Err(storage)]);
+    let r = rx.try_recv().unwrap();
+    assert_eq!(r.iter().map(error).collect::<Vec<_>>(), vec![Some(storage)]);
     assert_eq!(topic.partitions[0].log_start_offset(), 0);
 
     // The same deletion, committed, moves it.

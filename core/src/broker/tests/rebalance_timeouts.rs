@@ -5,8 +5,8 @@ use std::time::Duration;
 use kafka_protocol::ResponseError;
 use tokio::time::Instant;
 
+use super::classic_groups::{heartbeat, join, join_req, new_id, stable_pair, subscription, G};
 use super::testkit::group_harness;
-use super::tests_groups::{heartbeat, join, join_req, new_id, stable_pair, subscription, G};
 use crate::group::Limits;
 
 #[tokio::test(start_paused = true)]

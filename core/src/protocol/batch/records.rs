@@ -1,29 +1,21 @@
-//! RecordBatch v2 validation and decoding: the checks a Produce's `records` must pass before the
-//! batch is stored verbatim, and record-level decoding for the SQL side.
+//! The records of a RecordBatch: the checks a Produce's `records` must pass before the batch is
+//! stored verbatim, and record-level decoding for the SQL side.
 //!
-//! Owns: batch framing, CRC-32C, record structure, base-offset stamping. Must not touch: offset
-//! assignment, producer state, storage. Invariants: nothing is allocated from a wire count or
-//! length (counts are checked against the bytes present; record vectors grow per parsed
+//! Owns: record structure (varints, lengths, offset deltas, headers) and the bounded
+//! decompression of a batch's records section. Invariants: nothing is allocated from a wire
+//! count or length (counts are checked against the bytes present; record vectors grow per parsed
 //! record); decompression is bounded by the caller's `max_decompressed`; a batch that passes
 //! `validate_batches` decodes with `decode_records`.
 
 use kafka_protocol::ResponseError;
 
-use super::compression::{self, Codec, Compression};
+use super::{attributes, corrupt, for_each_batch, HEADER_LEN};
+use crate::error::KafkaError;
+use crate::protocol::compression::{self, Codec, Compression};
 
-/// Bytes before the records: base_offset .. records_count.
-const HEADER_LEN: usize = 61;
-/// batch_length counts the bytes after itself (everything but base_offset and batch_length).
-const LENGTH_PREFIX: usize = 12;
-/// The CRC covers attributes .. end of batch.
-const CRC_START: usize = 21;
 /// Smallest record: length, attributes, timestamp delta, offset delta, key len, value len,
 /// header count, one byte each.
 const MIN_RECORD_LEN: usize = 7;
-
-const TIMESTAMP_TYPE_LOG_APPEND: i16 = 0x08;
-const TRANSACTIONAL: i16 = 0x10;
-const CONTROL: i16 = 0x20;
 
 /// Why a batch was refused, with the Kafka error code the partition gets.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,21 +31,21 @@ pub enum BatchError {
 }
 
 impl BatchError {
-    /// The Kafka error code for the partition's produce response.
-    pub fn code(&self) -> i16 {
+    /// The Kafka error for the partition's produce response.
+    pub fn code(&self) -> ResponseError {
         match self {
-            BatchError::Corrupt(_) => ResponseError::CorruptMessage.code(),
-            BatchError::InvalidRecord(_) => ResponseError::InvalidRecord.code(),
-            BatchError::UnsupportedCompression(_) => {
-                ResponseError::UnsupportedCompressionType.code()
-            }
-            BatchError::TooLarge(_) => ResponseError::MessageTooLarge.code(),
+            BatchError::Corrupt(_) => ResponseError::CorruptMessage,
+            BatchError::InvalidRecord(_) => ResponseError::InvalidRecord,
+            BatchError::UnsupportedCompression(_) => ResponseError::UnsupportedCompressionType,
+            BatchError::TooLarge(_) => ResponseError::MessageTooLarge,
         }
     }
 }
 
-fn corrupt(msg: impl Into<String>) -> BatchError {
-    BatchError::Corrupt(msg.into())
+impl From<BatchError> for KafkaError {
+    fn from(e: BatchError) -> Self {
+        KafkaError::with_message(e.code(), e.to_string())
+    }
 }
 
 fn invalid(msg: impl Into<String>) -> BatchError {
@@ -65,6 +57,8 @@ fn invalid(msg: impl Into<String>) -> BatchError {
 pub struct BatchInfo {
     /// Whole batch, base_offset through its last record.
     pub byte_len: usize,
+    /// As the batch carries it (0 from producers; the assigned one in a stored batch).
+    pub base_offset: i64,
     pub attributes: i16,
     pub last_offset_delta: i32,
     pub base_timestamp: i64,
@@ -95,9 +89,8 @@ pub fn validate_batches(
 ) -> Result<Vec<BatchInfo>, BatchError> {
     let mut infos = Vec::new();
     for_each_batch(records, |batch, mut info| {
-        let base_offset = be_i64(batch, 0)?;
         let mut newest = i64::MIN;
-        visit_records(batch, &info, max_decompressed, base_offset, |r| {
+        visit_records(batch, &info, max_decompressed, |r| {
             newest = newest.max(r.timestamp);
             Ok(())
         })?;
@@ -117,87 +110,12 @@ pub fn validate_batches(
 pub fn decode_records(batch: &[u8], max_decompressed: usize) -> Result<Vec<Record>, BatchError> {
     let mut out = Vec::new();
     for_each_batch(batch, |one, info| {
-        let base_offset = be_i64(one, 0)?;
-        visit_records(one, &info, max_decompressed, base_offset, |r| {
+        visit_records(one, &info, max_decompressed, |r| {
             out.push(r.to_record()?);
             Ok(())
         })
     })?;
     Ok(out)
-}
-
-/// Write the broker-assigned base offset into a batch. The CRC does not cover it.
-pub fn stamp_base_offset(batch: &mut [u8], base_offset: i64) {
-    if let Some(field) = batch.get_mut(0..8) {
-        field.copy_from_slice(&base_offset.to_be_bytes());
-    }
-}
-
-/// Split `data` into batches, check each header and CRC, and hand it on.
-fn for_each_batch(
-    data: &[u8],
-    mut f: impl FnMut(&[u8], BatchInfo) -> Result<(), BatchError>,
-) -> Result<(), BatchError> {
-    if data.is_empty() {
-        return Err(invalid("no record batch"));
-    }
-    let mut rest = data;
-    while !rest.is_empty() {
-        let batch_length = be_i32(rest, 8)?;
-        let byte_len = usize::try_from(batch_length)
-            .ok()
-            .and_then(|l| l.checked_add(LENGTH_PREFIX))
-            .filter(|&l| l >= HEADER_LEN)
-            .ok_or_else(|| corrupt(format!("batch length {batch_length}")))?;
-        let batch = rest
-            .get(..byte_len)
-            .ok_or_else(|| corrupt("batch length beyond the bytes present"))?;
-        let magic = batch.get(16).copied().unwrap_or_default();
-        if magic != 2 {
-            return Err(corrupt(format!(
-                "magic {magic}, only v2 batches are accepted"
-            )));
-        }
-        let crc = u32::from_be_bytes(be::<4>(batch, 17)?);
-        let covered = batch.get(CRC_START..).unwrap_or_default();
-        if crc32c::crc32c(covered) != crc {
-            return Err(corrupt("CRC-32C mismatch"));
-        }
-        let info = header(batch)?;
-        f(batch, info)?;
-        rest = rest.get(byte_len..).unwrap_or_default();
-    }
-    Ok(())
-}
-
-fn header(batch: &[u8]) -> Result<BatchInfo, BatchError> {
-    let attributes = be_i16(batch, 21)?;
-    let compression = Compression::from_attributes(attributes)
-        .ok_or(BatchError::UnsupportedCompression(attributes & 7))?;
-    let last_offset_delta = be_i32(batch, 23)?;
-    let records_count = be_i32(batch, 57)?;
-    if records_count < 1 {
-        return Err(invalid(format!("records_count {records_count}")));
-    }
-    if last_offset_delta != records_count - 1 {
-        return Err(invalid(format!(
-            "last_offset_delta {last_offset_delta} with {records_count} records"
-        )));
-    }
-    Ok(BatchInfo {
-        byte_len: batch.len(),
-        attributes,
-        last_offset_delta,
-        base_timestamp: be_i64(batch, 27)?,
-        max_timestamp: be_i64(batch, 35)?,
-        producer_id: be_i64(batch, 43)?,
-        producer_epoch: be_i16(batch, 51)?,
-        base_sequence: be_i32(batch, 53)?,
-        records_count,
-        is_transactional: attributes & TRANSACTIONAL != 0,
-        is_control: attributes & CONTROL != 0,
-        compression,
-    })
 }
 
 /// A record borrowed from the (decompressed) records section.
@@ -233,7 +151,6 @@ fn visit_records(
     batch: &[u8],
     info: &BatchInfo,
     max_decompressed: usize,
-    base_offset: i64,
     mut f: impl FnMut(RecordRef<'_>) -> Result<(), BatchError>,
 ) -> Result<(), BatchError> {
     let section = batch.get(HEADER_LEN..).unwrap_or_default();
@@ -257,7 +174,7 @@ fn visit_records(
             plain.len()
         )));
     }
-    let log_append = info.attributes & TIMESTAMP_TYPE_LOG_APPEND != 0;
+    let log_append = attributes::is_log_append_time(info.attributes);
     let mut r = Reader(plain);
     for index in 0..count {
         let len = usize::try_from(r.varint()?).map_err(|_| invalid("negative record length"))?;
@@ -282,7 +199,7 @@ fn visit_records(
             return Err(corrupt("record length does not match its fields"));
         }
         f(RecordRef {
-            offset: base_offset.wrapping_add(i64::from(offset_delta)),
+            offset: info.base_offset.wrapping_add(i64::from(offset_delta)),
             timestamp: if log_append {
                 info.max_timestamp
             } else {
@@ -355,25 +272,3 @@ impl<'a> Reader<'a> {
         }
     }
 }
-
-fn be<const N: usize>(b: &[u8], at: usize) -> Result<[u8; N], BatchError> {
-    b.get(at..at.saturating_add(N))
-        .and_then(|s| s.try_into().ok())
-        .ok_or_else(|| corrupt("batch header truncated"))
-}
-
-fn be_i16(b: &[u8], at: usize) -> Result<i16, BatchError> {
-    be::<2>(b, at).map(i16::from_be_bytes)
-}
-
-fn be_i32(b: &[u8], at: usize) -> Result<i32, BatchError> {
-    be::<4>(b, at).map(i32::from_be_bytes)
-}
-
-fn be_i64(b: &[u8], at: usize) -> Result<i64, BatchError> {
-    be::<8>(b, at).map(i64::from_be_bytes)
-}
-
-#[cfg(test)]
-#[path = "batch_tests.rs"]
-mod tests;

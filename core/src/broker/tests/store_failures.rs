@@ -3,10 +3,11 @@
 
 use kafka_protocol::ResponseError;
 
+use super::group_offsets::{commit, create_topic};
+use super::idempotence::init_producer;
+use super::produce_fetch::produce;
 use super::testkit::{batch_full, harness, Harness};
-use super::tests::produce;
-use super::tests_idempotence::init_producer;
-use super::tests_transactions::{add_partitions, end_txn, fetch, produce_txn, setup};
+use super::transactions::{add_partitions, end_txn, fetch, produce_txn, setup};
 
 fn fail_next_commit(h: &Harness) {
     h.store
@@ -40,9 +41,11 @@ async fn a_failed_end_txn_commit_leaves_the_transaction_open() {
     assert_eq!(add_partitions(&h, "f", pid, epoch, "t").await, 0);
     assert_eq!(produce_txn(&h, "f", pid, epoch, 0, 1).await, (0, 1));
     fail_next_commit(&h);
+    // Kafka's answer to a failed write of coordinator state: retriable, where
+    // KAFKA_STORAGE_ERROR is fatal to a transactional producer.
     assert_eq!(
         end_txn(&h, "f", pid, epoch, true).await,
-        ResponseError::KafkaStorageError.code()
+        ResponseError::CoordinatorNotAvailable.code()
     );
     let f = fetch(&h, 1).await;
     assert_eq!((f.last_stable_offset, f.high_watermark), (1, 2));
@@ -63,10 +66,10 @@ async fn ending_a_transaction_is_one_store_commit_with_a_marker_on_every_partiti
     let h = super::testkit::harness_with(config, 1 << 20);
     let (pid, epoch) = setup(&h, "m").await;
     let mut t = AddPartitionsToTxnTopic::default();
-    t.name = super::topic_name("t");
+    t.name = crate::broker::topic_name("t");
     t.partitions = vec![0, 1, 2];
     let mut r = AddPartitionsToTxnRequest::default();
-    r.v3_and_below_transactional_id = TransactionalId(super::str_bytes("m"));
+    r.v3_and_below_transactional_id = TransactionalId(crate::broker::str_bytes("m"));
     r.v3_and_below_producer_id = ProducerId(pid);
     r.v3_and_below_producer_epoch = epoch;
     r.v3_and_below_topics = vec![t];
@@ -93,4 +96,18 @@ async fn ending_a_transaction_is_one_store_commit_with_a_marker_on_every_partiti
     assert_eq!(ends, vec![3, 1, 1], "one marker on each partition");
     let snapshot = h.committed();
     assert_eq!(snapshot.aborted_txns.len(), 1, "only partition 0 had data");
+}
+
+#[tokio::test]
+async fn a_failed_offset_commit_is_coordinator_not_available_and_changes_nothing() {
+    let h = harness();
+    create_topic(&h, "co", 2).await;
+    // An admin commit (no member): the group has no members, so only the store can refuse it.
+    assert_eq!(commit(&h, 8, -1, "", &[("co", 0, 5)]).await, vec![0]);
+    fail_next_commit(&h);
+    let refused = commit(&h, 8, -1, "", &[("co", 0, 9), ("co", 1, 3)]).await;
+    let unavailable = ResponseError::CoordinatorNotAvailable.code();
+    assert_eq!(refused, vec![unavailable, unavailable]);
+    let kept = super::group_offsets::fetch(&h, 8, Some(&[("co", 0), ("co", 1)])).await;
+    assert_eq!(kept, vec![("co".into(), 0, 5), ("co".into(), 1, -1)]);
 }

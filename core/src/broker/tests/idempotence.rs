@@ -6,9 +6,9 @@ use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProdu
 use kafka_protocol::messages::*;
 use kafka_protocol::ResponseError;
 
+use super::produce_fetch::{produce, produce_req};
 use super::testkit::{batch_full, harness, Harness};
-use super::tests::{produce, produce_req};
-use super::topic_name;
+use crate::broker::topic_name;
 
 fn code(e: ResponseError) -> i16 {
     e.code()
@@ -21,7 +21,7 @@ pub(super) async fn init_producer(
     current: (i64, i16),
 ) -> (i16, i64, i16) {
     let mut r = InitProducerIdRequest::default();
-    r.transactional_id = transactional_id.map(|t| TransactionalId(super::str_bytes(t)));
+    r.transactional_id = transactional_id.map(|t| TransactionalId(crate::broker::str_bytes(t)));
     r.transaction_timeout_ms = 60_000;
     r.producer_id = ProducerId(current.0);
     r.producer_epoch = current.1;

@@ -25,11 +25,8 @@ use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
 use uuid::Uuid;
 
-#[path = "samples_admin.rs"]
 mod admin;
-#[path = "samples_groups.rs"]
 mod groups;
-#[path = "samples_txn.rs"]
 mod txn;
 
 fn s(v: &'static str) -> StrBytes {

@@ -12,10 +12,10 @@ use kafka_protocol::messages::txn_offset_commit_request::{
 use kafka_protocol::messages::*;
 use kafka_protocol::ResponseError;
 
+use super::idempotence::init_producer;
+use super::produce_fetch::{produce, produce_req};
 use super::testkit::{batch_full, group_harness, harness, Harness};
-use super::tests::{produce, produce_req};
-use super::tests_idempotence::init_producer;
-use super::{str_bytes, topic_name};
+use crate::broker::{str_bytes, topic_name};
 
 fn code(e: ResponseError) -> i16 {
     e.code()

@@ -16,14 +16,14 @@ use kafka_protocol::messages::offset_fetch_request::{
 use kafka_protocol::messages::*;
 use kafka_protocol::ResponseError;
 
-use super::testkit::{group_harness, Harness};
-use super::tests_groups::{
+use super::classic_groups::{
     describe, heartbeat, join, join_req, new_id, stable_pair, subscription, sync, G,
 };
-use super::{str_bytes, topic_name};
+use super::testkit::{group_harness, Harness};
+use crate::broker::{str_bytes, topic_name};
 use crate::group::Limits;
 
-async fn create_topic(h: &Harness, name: &str, partitions: i32) {
+pub(super) async fn create_topic(h: &Harness, name: &str, partitions: i32) {
     let mut t = CreatableTopic::default();
     t.name = topic_name(name);
     t.num_partitions = partitions;
@@ -36,7 +36,7 @@ async fn create_topic(h: &Harness, name: &str, partitions: i32) {
     }
 }
 
-async fn commit(
+pub(super) async fn commit(
     h: &Harness,
     v: i16,
     generation: i32,
@@ -71,7 +71,11 @@ async fn commit(
 }
 
 /// (topic, partition, offset) from OffsetFetch v`v`, for `topics` or all when `None`.
-async fn fetch(h: &Harness, v: i16, topics: Option<&[(&str, i32)]>) -> Vec<(String, i32, i64)> {
+pub(super) async fn fetch(
+    h: &Harness,
+    v: i16,
+    topics: Option<&[(&str, i32)]>,
+) -> Vec<(String, i32, i64)> {
     let named = |t: &(&str, i32)| (topic_name(t.0), vec![t.1]);
     let mut r = OffsetFetchRequest::default();
     if v <= 7 {

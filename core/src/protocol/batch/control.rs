@@ -1,11 +1,10 @@
-//! Transaction markers: the control batch a commit or an abort leaves on every partition of the
-//! transaction (RecordBatch v2, control and transactional bits set, one record whose key is
-//! version 0 + type (0 abort, 1 commit) and whose value is version 0 + coordinator epoch).
+//! Control batches: the transaction marker a commit or an abort leaves on every partition of the
+//! transaction. A RecordBatch v2 with the control and transactional bits set and one record whose
+//! key is version 0 + type (0 abort, 1 commit) and whose value is version 0 + coordinator epoch.
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-/// Control (0x20) and transactional (0x10) attribute bits.
-pub const CONTROL_ATTRIBUTES: i16 = 0x30;
+use super::{attributes, write_crc, HEADER_LEN, LENGTH_PREFIX};
 
 /// A marker batch at base offset 0 (the writer stamps the real one; the CRC does not cover it).
 pub fn control_batch(producer_id: i64, producer_epoch: i16, commit: bool, timestamp: i64) -> Bytes {
@@ -24,13 +23,13 @@ pub fn control_batch(producer_id: i64, producer_epoch: i16, commit: bool, timest
     varint(&mut body, record.len() as i64);
     body.put_slice(&record);
 
-    let mut b = BytesMut::with_capacity(61 + body.len());
+    let mut b = BytesMut::with_capacity(HEADER_LEN + body.len());
     b.put_i64(0); // base offset
-    b.put_i32((49 + body.len()) as i32); // batch length
+    b.put_i32((HEADER_LEN - LENGTH_PREFIX + body.len()) as i32); // batch length
     b.put_i32(-1); // partition leader epoch
     b.put_i8(2); // magic
     b.put_u32(0); // crc, filled below
-    b.put_i16(CONTROL_ATTRIBUTES);
+    b.put_i16(attributes::MARKER);
     b.put_i32(0); // last offset delta
     b.put_i64(timestamp);
     b.put_i64(timestamp);
@@ -39,11 +38,11 @@ pub fn control_batch(producer_id: i64, producer_epoch: i16, commit: bool, timest
     b.put_i32(-1); // base sequence
     b.put_i32(1); // records
     b.put_slice(&body);
-    let crc = crc32c::crc32c(&b[21..]);
-    b[17..21].copy_from_slice(&crc.to_be_bytes());
+    write_crc(&mut b);
     b.freeze()
 }
 
+/// Kafka's zigzag varint.
 fn varint(buf: &mut BytesMut, v: i64) {
     let mut z = ((v << 1) ^ (v >> 63)) as u64;
     while z >= 0x80 {

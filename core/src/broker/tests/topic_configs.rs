@@ -9,7 +9,7 @@ use kafka_protocol::messages::*;
 use kafka_protocol::ResponseError;
 
 use super::testkit::{harness, Harness};
-use super::{str_bytes, topic_name};
+use crate::broker::{str_bytes, topic_name};
 use crate::log::Registry;
 
 pub(super) async fn create(

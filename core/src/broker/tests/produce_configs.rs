@@ -5,10 +5,10 @@ use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::*;
 use kafka_protocol::ResponseError;
 
+use super::produce_fetch::{produce, produce_req};
 use super::testkit::{batch, batch_with, harness};
-use super::tests::{produce, produce_req};
-use super::tests_configs::{create, incremental};
-use super::topic_name;
+use super::topic_configs::{create, incremental};
+use crate::broker::topic_name;
 
 #[tokio::test]
 async fn produce_honours_max_message_bytes_and_compression_type_after_an_alter() {
@@ -69,7 +69,7 @@ async fn produce_honours_max_message_bytes_and_compression_type_after_an_alter()
 async fn log_append_time_stamps_the_batch_and_keeps_its_crc_valid() {
     let h = harness();
     create(&h, "lat", 1, &[("message.timestamp.type", "LogAppendTime")]).await;
-    let before = crate::writer::now_ms();
+    let before = crate::clock::now_ms();
     let req = produce_req(
         -1,
         "lat",
@@ -84,7 +84,7 @@ async fn log_append_time_stamps_the_batch_and_keeps_its_crc_valid() {
         }
         other => panic!("{other:?}"),
     };
-    let after = crate::writer::now_ms();
+    let after = crate::clock::now_ms();
     assert!((before..=after).contains(&append_time));
     let mut p = FetchPartition::default();
     p.partition_max_bytes = 1 << 20;

@@ -4,9 +4,9 @@ use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListO
 use kafka_protocol::messages::*;
 use kafka_protocol::ResponseError;
 
+use super::produce_fetch::produce;
 use super::testkit::{batch, harness, harness_with, Harness};
-use super::tests::produce;
-use super::topic_name;
+use crate::broker::topic_name;
 use crate::config::BrokerConfig;
 
 async fn list_offsets(

@@ -11,10 +11,10 @@ use kafka_protocol::messages::offset_fetch_request::{
 use kafka_protocol::messages::*;
 use kafka_protocol::ResponseError;
 
+use super::classic_groups::{join, join_req as classic_join_req, subscription};
+use super::consumer_protocol::{beat, create_topic, describe, hb, join_req, parts, CG};
 use super::testkit::group_harness;
-use super::tests_consumer_groups::{beat, create_topic, describe, hb, join_req, parts, CG};
-use super::tests_groups::{join, join_req as classic_join_req, subscription};
-use super::{str_bytes, topic_name};
+use crate::broker::{str_bytes, topic_name};
 use crate::group::Limits;
 
 fn commit_req(epoch: i32, member: &str, partition: i32, offset: i64) -> OffsetCommitRequest {
@@ -118,7 +118,7 @@ async fn the_group_id_namespace_is_shared_with_classic_groups() {
         }
         other => panic!("{other:?}"),
     }
-    let d = super::tests_groups::describe(&h, 5, CG).await;
+    let d = super::classic_groups::describe(&h, 5, CG).await;
     assert_eq!(
         (d.group_state.as_str(), d.protocol_type.as_str()),
         ("Stable", "consumer")
@@ -135,7 +135,7 @@ async fn the_group_id_namespace_is_shared_with_classic_groups() {
     // A classic group with members keeps its id from the consumer protocol.
     let mut other = join_req("B", &["t"], None);
     other.group_id = GroupId(str_bytes("classic"));
-    let id = super::tests_groups::new_id(&h, "classic").await;
+    let id = super::classic_groups::new_id(&h, "classic").await;
     let joined = join(
         &h,
         5,

@@ -5,28 +5,20 @@ use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::*;
 use kafka_protocol::ResponseError;
 
+use super::produce_fetch::{produce, produce_req};
 use super::testkit::{batch, harness};
-use super::tests::{produce, produce_req};
-use super::{dispatch, topic_name};
+use crate::broker::topic_name;
 
 #[tokio::test]
 async fn pipelined_produces_are_appended_in_request_order() {
     let h = harness();
     produce(&h, "order", 0, batch(&[(1, b"create")])).await;
-    let first = dispatch(
-        &h.ctx,
-        &super::Client::default(),
-        9,
-        produce_req(1, "order", 0, Some(batch(&[(2, b"a")]))).into(),
-    )
-    .await;
-    let second = dispatch(
-        &h.ctx,
-        &super::Client::default(),
-        9,
-        produce_req(1, "order", 0, Some(batch(&[(3, b"b")]))).into(),
-    )
-    .await;
+    let first = h
+        .dispatch(9, produce_req(1, "order", 0, Some(batch(&[(2, b"a")]))))
+        .await;
+    let second = h
+        .dispatch(9, produce_req(1, "order", 0, Some(batch(&[(3, b"b")]))))
+        .await;
     let base = |r: Option<ResponseKind>| match r {
         Some(ResponseKind::Produce(r)) => r.responses[0].partition_responses[0].base_offset,
         other => panic!("{other:?}"),

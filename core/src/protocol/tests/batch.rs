@@ -1,7 +1,10 @@
+//! RecordBatch validation, decoding and the header rewrites, over sample batches in every codec.
+
 use std::io::Write;
 
-use super::*;
-use crate::protocol::samples::{self, SampleRecord};
+use super::samples::{self, SampleRecord};
+use crate::protocol::batch::*;
+use crate::protocol::compression::Compression;
 
 const MIB: usize = 1 << 20;
 
@@ -117,10 +120,7 @@ fn crc_mismatch_and_bad_magic_are_corrupt() {
     batch[last] ^= 1;
     let err = validate_batches(&batch, MIB).unwrap_err();
     assert!(matches!(err, BatchError::Corrupt(_)));
-    assert_eq!(
-        err.code(),
-        kafka_protocol::ResponseError::CorruptMessage.code()
-    );
+    assert_eq!(err.code(), kafka_protocol::ResponseError::CorruptMessage);
 
     let mut batch = samples::sample_batch(0, 0);
     batch[16] = 1;
@@ -175,10 +175,7 @@ fn record_structure_errors_are_invalid_record() {
     // Zero records.
     let b = samples::batch_from_section(0, 0, 0, 0, 0, &[]);
     let err = validate_batches(&b, MIB).unwrap_err();
-    assert_eq!(
-        err.code(),
-        kafka_protocol::ResponseError::InvalidRecord.code()
-    );
+    assert_eq!(err.code(), kafka_protocol::ResponseError::InvalidRecord);
     // Offset deltas out of order: swap the first two records.
     let mut swapped = samples::records_section(&records[1..2]);
     swapped.extend_from_slice(&samples::records_section(&records[..1]));
@@ -210,7 +207,7 @@ fn unknown_codecs_are_unsupported() {
         assert_eq!(err, BatchError::UnsupportedCompression(codec));
         assert_eq!(
             err.code(),
-            kafka_protocol::ResponseError::UnsupportedCompressionType.code()
+            kafka_protocol::ResponseError::UnsupportedCompressionType
         );
     }
 }
@@ -256,10 +253,7 @@ fn decompression_bombs_are_refused_with_a_size_error() {
     assert!(gzip.len() < MIB / 4, "the bomb is small on the wire");
     let err = validate_batches(&gzip, MIB).unwrap_err();
     assert_eq!(err, BatchError::TooLarge(MIB));
-    assert_eq!(
-        err.code(),
-        kafka_protocol::ResponseError::MessageTooLarge.code()
-    );
+    assert_eq!(err.code(), kafka_protocol::ResponseError::MessageTooLarge);
     for codec in 2..=4 {
         let b = zeros_batch(codec, 4 * MIB);
         assert_eq!(

@@ -1,5 +1,4 @@
-//! Behaviour of CreateTopics, DeleteTopics, CreatePartitions, ApiVersions and the
-//! unsupported-version answers.
+//! Behaviour of CreateTopics, DeleteTopics and CreatePartitions.
 
 use kafka_protocol::messages::create_partitions_request::{
     CreatePartitionsAssignment, CreatePartitionsTopic,
@@ -13,7 +12,7 @@ use kafka_protocol::ResponseError;
 use uuid::Uuid;
 
 use super::testkit::{harness, Harness};
-use super::{str_bytes, topic_name, unsupported_response};
+use crate::broker::{str_bytes, topic_name};
 
 fn creatable(name: &str, partitions: i32, rf: i16) -> CreatableTopic {
     let mut t = CreatableTopic::default();
@@ -238,52 +237,4 @@ async fn create_partitions_grows_topics_and_reports_errors() {
             other => panic!("{other:?}"),
         }
     }
-}
-
-#[tokio::test]
-async fn api_versions_lists_the_served_apis_at_every_version() {
-    let h = harness();
-    for v in 0..=4 {
-        match h.call(v, ApiVersionsRequest::default()).await {
-            Some(ResponseKind::ApiVersions(r)) => {
-                assert_eq!(r.error_code, 0);
-                let produce = r
-                    .api_keys
-                    .iter()
-                    .find(|k| k.api_key == ApiKey::Produce as i16);
-                // Advertised from v0 (librdkafka disables compression otherwise), served from v3.
-                assert_eq!(
-                    produce.map(|k| (k.min_version, k.max_version)),
-                    Some((0, 11))
-                );
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-}
-
-#[test]
-fn unsupported_apis_answer_with_their_own_response_when_it_has_an_error_code() {
-    let code = ResponseError::UnsupportedVersion.code();
-    for (key, version) in [
-        (ApiKey::EndTxn, 3),
-        (ApiKey::SaslHandshake, 1),
-        (ApiKey::InitProducerId, 4),
-    ] {
-        let r = unsupported_response(key as i16, version).expect("a response");
-        let mut buf = bytes::BytesMut::new();
-        r.encode(&mut buf, version).unwrap();
-        let got = match r {
-            ResponseKind::EndTxn(r) => r.error_code,
-            ResponseKind::SaslHandshake(r) => r.error_code,
-            ResponseKind::InitProducerId(r) => r.error_code,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(got, code);
-    }
-    // Served APIs are never answered here.
-    assert!(unsupported_response(ApiKey::JoinGroup as i16, 5).is_none());
-    assert!(unsupported_response(ApiKey::Produce as i16, 1).is_none());
-    assert!(unsupported_response(ApiKey::Heartbeat as i16, 99).is_none());
-    assert!(unsupported_response(-5, 0).is_none());
 }

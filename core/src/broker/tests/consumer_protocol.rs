@@ -11,7 +11,7 @@ use kafka_protocol::ResponseError;
 use uuid::Uuid;
 
 use super::testkit::{group_harness, Harness};
-use super::{str_bytes, topic_name};
+use crate::broker::{str_bytes, topic_name};
 use crate::group::Limits;
 
 pub(super) const CG: &str = "cg";

@@ -1,11 +1,15 @@
+//! The pre-decode guard against every served schema and version: sample requests pass, and
+//! truncated, oversized or lying bodies are refused before the decoder sees them.
+
 use bytes::Bytes;
 use kafka_protocol::messages::ApiKey;
 
-use super::*;
-use crate::protocol::frame::parse_head;
-use crate::protocol::samples;
-use crate::protocol::schema::Kind;
+use super::samples;
+use crate::protocol::frame::{parse_head, RequestHead};
+use crate::protocol::guard::{decode_request, walk_body};
+use crate::protocol::schema::{ApiSchema, Kind};
 use crate::protocol::versions::TABLE;
+use crate::protocol::ProtocolError;
 
 fn every_served_version() -> Vec<(ApiKey, i16, &'static ApiSchema)> {
     TABLE

@@ -11,8 +11,8 @@ use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::*;
 use kafka_protocol::ResponseError;
 
-use super::str_bytes;
 use super::testkit::{group_harness, Harness};
+use crate::broker::str_bytes;
 use crate::group::Limits;
 
 pub(super) const G: &str = "g";

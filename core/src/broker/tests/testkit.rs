@@ -1,4 +1,4 @@
-//! Test support: a real writer over a `MemStore` on its own thread behind a real bridge, a
+//! Test support for the handler tests: a real writer over a `MemStore` on its own thread behind a real bridge, a
 //! RecordBatch v2 encoder (CRC-32C), and a `call` that runs a request through `dispatch` and
 //! checks the response encodes at the request's version.
 
@@ -10,7 +10,7 @@ use std::time::Duration;
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::{RequestKind, ResponseKind};
 
-use super::{dispatch, Ctx};
+use crate::broker::{dispatch, Call, Client, Ctx, Reply};
 use crate::config::BrokerConfig;
 use crate::group::{Coordinator, Limits};
 use crate::log::Registry;
@@ -166,11 +166,23 @@ impl Harness {
         lock(&self.store).load_topics().unwrap()
     }
 
+    /// Dispatch without awaiting the reply: side effects that follow request order are done.
+    pub async fn dispatch(&self, version: i16, req: impl Into<RequestKind>) -> Reply {
+        let client = Client::default();
+        let call = Call {
+            ctx: &self.ctx,
+            client: &client,
+            version,
+        };
+        match dispatch(call, req.into()).await {
+            Ok(reply) => reply,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
     /// Dispatch, await the reply, and check the response encodes at `version`.
     pub async fn call(&self, version: i16, req: impl Into<RequestKind>) -> Option<ResponseKind> {
-        let resp = dispatch(&self.ctx, &super::Client::default(), version, req.into())
-            .await
-            .await;
+        let resp = self.dispatch(version, req).await.await;
         if let Some(r) = &resp {
             let mut buf = BytesMut::new();
             if let Err(e) = r.encode(&mut buf, version) {

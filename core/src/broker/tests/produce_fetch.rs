@@ -9,7 +9,7 @@ use kafka_protocol::ResponseError;
 use uuid::Uuid;
 
 use super::testkit::{batch, batch_with, concat, harness, harness_with, stamped, Harness};
-use super::topic_name;
+use crate::broker::topic_name;
 use crate::config::BrokerConfig;
 
 pub(super) fn produce_req(
@@ -216,13 +216,9 @@ async fn acks_zero_gets_no_response_but_the_records_land() {
 async fn fetch_long_poll_wakes_when_data_is_published() {
     let h = harness();
     assert_eq!(produce(&h, "lp", 0, batch(&[(1, b"first")])).await, (0, 0));
-    let reply = super::dispatch(
-        &h.ctx,
-        &super::Client::default(),
-        12,
-        fetch_req("lp", Uuid::nil(), 1, 1, 60_000).into(),
-    )
-    .await;
+    let reply = h
+        .dispatch(12, fetch_req("lp", Uuid::nil(), 1, 1, 60_000))
+        .await;
     let waiter = tokio::spawn(reply);
     tokio::task::yield_now().await;
     let second = batch(&[(2, b"second")]);
@@ -292,7 +288,7 @@ async fn produce_refuses_what_it_cannot_append() {
         code(ResponseError::InvalidRequiredAcks)
     );
     let mut txn = produce_req(-1, "p", 0, Some(good.clone()));
-    txn.transactional_id = Some(TransactionalId(super::str_bytes("tx")));
+    txn.transactional_id = Some(TransactionalId(crate::broker::str_bytes("tx")));
     assert_eq!(
         produce_v(&h, 9, txn).await.0,
         code(ResponseError::InvalidTxnState),

@@ -6,10 +6,10 @@ use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListO
 use kafka_protocol::messages::*;
 use kafka_protocol::ResponseError;
 
+use super::produce_fetch::produce;
 use super::testkit::{batch, harness, Harness};
-use super::tests::produce;
-use super::tests_configs::create;
-use super::topic_name;
+use super::topic_configs::create;
+use crate::broker::topic_name;
 
 /// (error_code, low_watermark) per (partition, offset).
 async fn delete_records(
