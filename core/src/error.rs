@@ -85,20 +85,3 @@ pub fn code_of<T>(r: &KafkaResult<T>) -> i16 {
 pub fn code_or_none(e: Option<&KafkaError>) -> i16 {
     e.map_or(0, KafkaError::code)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_and_messages_reach_the_wire_form() {
-        let e = KafkaError::with_message(ResponseError::InvalidTopicException, "bad name");
-        assert_eq!(e.code(), 17);
-        assert_eq!(e.message(), Some("bad name"));
-        assert_eq!(code_of::<()>(&Err(e)), 17);
-        assert_eq!(code_of(&Ok(1)), 0);
-        assert_eq!(code_or_none(None), 0);
-        assert_eq!(KafkaError::coordinator_unavailable().code(), 15);
-        assert_eq!(KafkaError::storage().code(), 56);
-    }
-}

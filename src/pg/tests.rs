@@ -1,4 +1,5 @@
-//! `cargo pgrx test` cases: the SPI store's statements against the real schema, and privileges.
+//! `cargo pgrx test` cases: the store conformance suite on the SPI store, transactions that roll
+//! back a failed body, what the SQL views show, and privileges.
 
 #[pgrx::pg_schema]
 mod tests {
@@ -6,8 +7,80 @@ mod tests {
 
     use bytes::Bytes;
     use pg_kafka_core::log::Batch;
+    use pg_kafka_core::store::conformance::CASES;
     use pg_kafka_core::store::{PartitionRow, TopicRow, WriteSet};
     use pgrx::prelude::*;
+
+    use crate::pg::store::SpiStore;
+    use crate::pg::txn;
+
+    /// One case of the store conformance suite on the SPI store, inside the test's transaction.
+    fn conformance(name: &str) {
+        let (_, case) = CASES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no conformance case {name}"));
+        case(&mut SpiStore);
+    }
+
+    #[pg_test]
+    fn every_conformance_case_is_run_here() {
+        let here = [
+            "commits_are_read_back",
+            "a_failed_commit_writes_nothing_and_its_offsets_land_next_time",
+            "groups_offsets_and_producer_state_round_trip",
+            "deleting_a_topic_removes_its_batches_heads_and_offsets",
+            "recovery_rebuilds_memory_from_what_was_committed",
+        ];
+        let all: Vec<&str> = CASES.iter().map(|(n, _)| *n).collect();
+        assert_eq!(all, here, "add a #[pg_test] for each new conformance case");
+    }
+
+    #[pg_test]
+    fn spi_store_commits_are_read_back() {
+        conformance("commits_are_read_back");
+    }
+
+    #[pg_test]
+    fn spi_store_failed_commit_writes_nothing() {
+        conformance("a_failed_commit_writes_nothing_and_its_offsets_land_next_time");
+    }
+
+    #[pg_test]
+    fn spi_store_groups_offsets_and_producer_state_round_trip() {
+        conformance("groups_offsets_and_producer_state_round_trip");
+    }
+
+    #[pg_test]
+    fn spi_store_deleting_a_topic_removes_its_rows() {
+        conformance("deleting_a_topic_removes_its_batches_heads_and_offsets");
+    }
+
+    #[pg_test]
+    fn spi_store_recovery_rebuilds_memory() {
+        conformance("recovery_rebuilds_memory_from_what_was_committed");
+    }
+
+    #[pg_test]
+    fn a_body_that_fails_is_rolled_back_and_the_next_one_commits() {
+        Spi::run("CREATE TABLE kafka_txn_probe (x integer)").unwrap();
+        let count = || Spi::get_one::<i64>("SELECT count(*) FROM kafka_txn_probe").unwrap();
+        let refused = txn::run(|| {
+            Spi::run("INSERT INTO kafka_txn_probe VALUES (1)").map_err(|e| e.to_string())?;
+            Err::<(), String>("refused after writing".into())
+        });
+        assert_eq!(refused, Err("refused after writing".to_string()));
+        assert_eq!(count(), Some(0), "an Err body leaves nothing behind");
+        let raised = txn::run(|| {
+            Spi::run("INSERT INTO kafka_txn_probe VALUES (2)")?;
+            Spi::run("SELECT 1 / 0")
+        });
+        assert!(raised.unwrap_err().contains("division by zero"));
+        assert_eq!(count(), Some(0), "an ERROR leaves nothing behind");
+        let kept = txn::run(|| Spi::run("INSERT INTO kafka_txn_probe VALUES (3)"));
+        assert_eq!(kept, Ok(()));
+        assert_eq!(count(), Some(1));
+    }
 
     fn batch(base: i64, count: i32, fill: u8) -> Batch {
         Batch {
@@ -88,28 +161,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(left, Some(0));
-    }
-
-    #[pg_test]
-    fn a_duplicate_offset_is_refused_by_the_primary_key() {
-        let id = uuid::Uuid::new_v4();
-        let mut ws = WriteSet::default();
-        ws.create_topics.push(TopicRow {
-            id,
-            name: "dup".into(),
-            partitions: 1,
-            configs: BTreeMap::new(),
-        });
-        ws.appends.push((id, 0, batch(0, 1, 1)));
-        Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).unwrap();
-        let again = PgTryBuilder::new(|| {
-            let mut ws = WriteSet::default();
-            ws.appends.push((id, 0, batch(0, 1, 2)));
-            Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).is_ok()
-        })
-        .catch_others(|_| false)
-        .execute();
-        assert!(!again, "an offset can never be stored twice");
     }
 
     #[pg_test]

@@ -11,7 +11,7 @@ use kafka_protocol::ResponseError;
 
 use super::testkit::harness;
 use crate::broker::{refuse, unsupported_response, SERVED};
-use crate::error::KafkaError;
+use crate::error::{code_of, code_or_none, KafkaError};
 use crate::protocol::tests::samples;
 use crate::protocol::versions::TABLE;
 use crate::protocol::{decode_request, encode_response, parse_head};
@@ -169,4 +169,16 @@ fn unsupported_apis_answer_with_their_own_response_when_it_has_an_error_code() {
     assert!(unsupported_response(ApiKey::Produce as i16, 1).is_none());
     assert!(unsupported_response(ApiKey::Heartbeat as i16, 99).is_none());
     assert!(unsupported_response(-5, 0).is_none());
+}
+
+#[test]
+fn kafka_errors_reach_the_wire_as_their_codes_and_messages() {
+    let e = KafkaError::with_message(ResponseError::InvalidTopicException, "bad name");
+    assert_eq!(e.code(), 17);
+    assert_eq!(e.message(), Some("bad name"));
+    assert_eq!(code_of::<()>(&Err(e)), 17);
+    assert_eq!(code_of(&Ok(1)), 0);
+    assert_eq!(code_or_none(None), 0);
+    assert_eq!(KafkaError::coordinator_unavailable().code(), 15);
+    assert_eq!(KafkaError::storage().code(), 56);
 }

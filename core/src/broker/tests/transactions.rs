@@ -407,3 +407,22 @@ async fn operators_can_list_and_describe_transactions_and_producers() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn patterns_match_wildcards_and_literals() {
+    assert!(crate::broker::list_transactions::matches_pattern(
+        "app-.*", "app-1"
+    ));
+    assert!(!crate::broker::list_transactions::matches_pattern(
+        "app-.*", "other"
+    ));
+    assert!(crate::broker::list_transactions::matches_pattern(
+        ".*-x", "a-x"
+    ));
+    assert!(crate::broker::list_transactions::matches_pattern(
+        "exact", "exact"
+    ));
+    assert!(!crate::broker::list_transactions::matches_pattern(
+        "exact", "exactly"
+    ));
+}

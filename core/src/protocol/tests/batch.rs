@@ -275,3 +275,16 @@ fn declared_codec_workspaces_beyond_the_bound_are_refused() {
     let b = samples::batch_from_section(0, 0, 0, 4, 1, &section);
     assert_eq!(validate_batches(&b, MIB), Err(BatchError::TooLarge(MIB)));
 }
+
+#[test]
+fn control_batches_carry_a_valid_crc_and_the_marker_type() {
+    let b = control_batch(7, 3, true, 1000);
+    let crc = u32::from_be_bytes([b[17], b[18], b[19], b[20]]);
+    assert_eq!(crc, crc32c::crc32c(&b[21..]));
+    let infos = validate_batches(&b, 1 << 20).unwrap();
+    assert!(infos[0].is_control && infos[0].is_transactional);
+    assert_eq!(infos[0].producer_id, 7);
+    // key: version 0, type 1 (commit)
+    let recs = decode_records(&b, 1 << 20).unwrap();
+    assert_eq!(recs[0].key.as_deref(), Some(&[0u8, 0, 0, 1][..]));
+}

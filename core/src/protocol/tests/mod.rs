@@ -3,6 +3,8 @@
 //! version and a RecordBatch encoder, shared with the broker tests and the fuzz test.
 
 mod batch;
+mod frame;
 mod guard;
 mod properties;
 pub(crate) mod samples;
+mod versions;

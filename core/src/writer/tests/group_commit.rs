@@ -1,12 +1,15 @@
+//! The writer alone over a MemStore: group commits, failed commits, topic admin and config
+//! changes (the paths through the handlers are tested in broker/tests).
+
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 
-use super::*;
 use crate::log::{ReadResult, Registry};
 use crate::store::MemStore;
+use crate::writer::*;
 
 /// The error of an outcome, if any.
 fn error<T>(r: &crate::error::KafkaResult<T>) -> Option<ResponseError> {

@@ -1,9 +1,9 @@
-//! Sequence rules, windows and markers in isolation.
+//! Sequence rules and windows of idempotent producers, in isolation.
 
 use kafka_protocol::ResponseError;
 
-use super::table::{next_sequence, sequence_end};
-use super::*;
+use crate::txn::table::{next_sequence, sequence_end};
+use crate::txn::*;
 
 fn producer(epoch: i16) -> ProducerEntry {
     ProducerEntry {
@@ -102,17 +102,4 @@ fn only_five_batches_are_remembered() {
     }
     assert_eq!(w.recent.len(), PRODUCER_BATCHES_KEPT);
     assert_eq!(w.recent.front().map(|b| b.first_seq), Some(2));
-}
-
-#[test]
-fn control_batches_carry_a_valid_crc_and_the_marker_type() {
-    let b = crate::protocol::batch::control_batch(7, 3, true, 1000);
-    let crc = u32::from_be_bytes([b[17], b[18], b[19], b[20]]);
-    assert_eq!(crc, crc32c::crc32c(&b[21..]));
-    let infos = crate::protocol::batch::validate_batches(&b, 1 << 20).unwrap();
-    assert!(infos[0].is_control && infos[0].is_transactional);
-    assert_eq!(infos[0].producer_id, 7);
-    // key: version 0, type 1 (commit)
-    let recs = crate::protocol::batch::decode_records(&b, 1 << 20).unwrap();
-    assert_eq!(recs[0].key.as_deref(), Some(&[0u8, 0, 0, 1][..]));
 }
