@@ -19,8 +19,11 @@ use super::{
 use crate::log::{Batch, ReadResult, Registry};
 use crate::protocol::batch::attributes;
 
+/// One case of the suite.
+pub type Case = fn(&mut dyn Store);
+
 /// Every case, by name, for the runners that list them one by one.
-pub const CASES: &[(&str, fn(&mut dyn Store))] = &[
+pub const CASES: &[(&str, Case)] = &[
     ("commits_are_read_back", commits_are_read_back),
     (
         "a_failed_commit_writes_nothing_and_its_offsets_land_next_time",
