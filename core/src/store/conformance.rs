@@ -17,7 +17,7 @@ use super::{
     TxnPartitionRow, TxnRow, WriteSet, PRODUCER_BATCHES_KEPT,
 };
 use crate::log::{Batch, ReadResult, Registry};
-use crate::protocol::batch::attributes;
+use crate::protocol::batch::{attributes, stamp_base_offset};
 
 /// One case of the suite.
 pub type Case = fn(&mut dyn Store);
@@ -63,7 +63,7 @@ fn topic(partitions: i32) -> TopicRow {
 /// A batch of `count` records at `base`: its bytes carry the offset so a read can be checked.
 fn batch(base: i64, count: i32, max_timestamp: i64, size: usize) -> Batch {
     let mut bytes = vec![(base % 251) as u8; size.max(8)];
-    bytes[..8].copy_from_slice(&base.to_be_bytes());
+    stamp_base_offset(&mut bytes, base);
     Batch {
         base_offset: base,
         last_offset: base + i64::from(count) - 1,

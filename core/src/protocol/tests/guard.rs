@@ -175,7 +175,7 @@ fn negative_lengths_are_refused() {
     ];
     body.extend_from_slice(&[0, 0, 0, 0, 0xff, 0xff, 0xff, 0xfb]);
     let (head, frame) = with_body(ApiKey::Produce, 3, &body);
-    assert!(walk_body(&crate::protocol::schema::PRODUCE, 3, &body).is_err());
+    assert!(walk_body(&crate::protocol::schema::produce::PRODUCE, 3, &body).is_err());
     assert!(decode_request(&head, frame).is_err());
 }
 
@@ -241,15 +241,15 @@ fn known_tagged_fields_must_fill_their_declared_size() {
     let mut short = body.to_vec();
     short[at + 2] = 11; // declared size one byte larger than the string
     short.push(0);
-    assert!(walk_body(&crate::protocol::schema::FETCH, 12, &short).is_err());
+    assert!(walk_body(&crate::protocol::schema::fetch::FETCH, 12, &short).is_err());
     // An unknown tag is skipped by size.
     let mut unknown = body[..at].to_vec();
     unknown.extend_from_slice(&[1, 9, 3, 0xde, 0xad, 0xbe]);
-    assert!(walk_body(&crate::protocol::schema::FETCH, 12, &unknown).is_ok());
+    assert!(walk_body(&crate::protocol::schema::fetch::FETCH, 12, &unknown).is_ok());
     // A tagged-field count no body could hold.
     let mut many = body[..at].to_vec();
     many.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]);
-    assert!(walk_body(&crate::protocol::schema::FETCH, 12, &many).is_err());
+    assert!(walk_body(&crate::protocol::schema::fetch::FETCH, 12, &many).is_err());
 }
 
 #[test]
@@ -279,7 +279,7 @@ fn group_requests_with_huge_counts_in_tiny_frames_are_refused() {
 
 #[test]
 fn a_null_or_present_cursor_is_walked_and_a_missing_one_refused() {
-    let schema = &crate::protocol::schema::DESCRIBE_TOPIC_PARTITIONS;
+    let schema = &crate::protocol::schema::describe_topic_partitions::DESCRIBE_TOPIC_PARTITIONS;
     // No topics, limit 0, cursor null (-1), no tagged fields.
     assert!(walk_body(schema, 0, &[1, 0, 0, 0, 0, 0xff, 0]).is_ok());
     // A present cursor: name "t", partition 0, its tagged fields, then the body's.
