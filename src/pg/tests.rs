@@ -164,8 +164,8 @@ mod tests {
     }
 
     #[pg_test]
-    fn groups_and_offsets_round_trip_through_the_tables() {
-        use pg_kafka_core::store::{GroupRow, MemberRow, OffsetRow};
+    fn consumer_lag_is_the_high_watermark_less_the_committed_offset() {
+        use pg_kafka_core::store::OffsetRow;
         let id = uuid::Uuid::new_v4();
         let mut ws = WriteSet::default();
         ws.create_topics.push(TopicRow {
@@ -180,56 +180,21 @@ mod tests {
             next_offset: 10,
             log_start_offset: 0,
         });
-        let member = |m: &str| MemberRow {
-            member_id: m.into(),
-            client_id: "c".into(),
-            client_host: "/127.0.0.1".into(),
-            session_timeout_ms: 45_000,
-            rebalance_timeout_ms: 300_000,
-            metadata: vec![1, 2],
-            assignment: vec![3, 4, 5],
-            ..MemberRow::default()
-        };
-        ws.put_groups.push(GroupRow {
-            group_id: "g1".into(),
-            protocol_type: Some("consumer".into()),
-            protocol_name: Some("range".into()),
-            generation_id: 3,
-            leader_id: Some("m1".into()),
-            state: "Stable".into(),
-            members: vec![member("m1"), member("m2")],
-        });
-        let offset = |o: i64| OffsetRow {
+        ws.commit_offsets.push(OffsetRow {
             group_id: "g1".into(),
             topic_id: id,
             partition: 1,
-            committed_offset: o,
+            committed_offset: 7,
             leader_epoch: -1,
             metadata: None,
             commit_timestamp: 1_700_000_000_000,
-        };
-        // The same key twice in one write set: the last one wins.
-        ws.commit_offsets.push(offset(4));
-        ws.commit_offsets.push(offset(7));
+        });
         Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).unwrap();
-
-        let (groups, offsets) = Spi::connect(crate::pg::store_groups::load).unwrap();
-        assert_eq!(groups.len(), 1);
-        assert_eq!(groups[0].members.len(), 2);
-        assert_eq!(groups[0].members[1].assignment, vec![3, 4, 5]);
-        assert_eq!(offsets.len(), 1);
-        assert_eq!(offsets[0].committed_offset, 7);
         let lag = Spi::get_one::<i64>(
             "SELECT lag FROM kafka.consumer_lag WHERE group_id = 'g1' AND topic = 'lagged'",
         )
         .unwrap();
         assert_eq!(lag, Some(3));
-
-        let mut ws = WriteSet::default();
-        ws.delete_groups.push("g1".into());
-        Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).unwrap();
-        let (groups, offsets) = Spi::connect(crate::pg::store_groups::load).unwrap();
-        assert!(groups.is_empty() && offsets.is_empty());
     }
 
     #[pg_test]

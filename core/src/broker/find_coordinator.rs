@@ -19,31 +19,36 @@ pub(super) async fn handle(call: &Call<'_>, req: FindCoordinatorRequest) -> Repl
         let e = KafkaError::new(ResponseError::InvalidRequest);
         return ready(ResponseKind::FindCoordinator(refuse(version, req, &e)));
     }
-    let (node, host, port) = (
-        BrokerId(c.node_id),
-        str_bytes(&c.advertised_host),
-        i32::from(c.advertised_port),
-    );
+    let this = Coordinator::default()
+        .with_node_id(BrokerId(c.node_id))
+        .with_host(str_bytes(&c.advertised_host))
+        .with_port(i32::from(c.advertised_port));
+    ready(ResponseKind::FindCoordinator(response(version, req, this)))
+}
+
+/// `coordinator` for every key asked (v4), or at the top level (v0-3).
+fn response(
+    version: i16,
+    req: FindCoordinatorRequest,
+    coordinator: Coordinator,
+) -> FindCoordinatorResponse {
     let mut resp = FindCoordinatorResponse::default();
     if version >= 4 {
         resp.coordinators = req
             .coordinator_keys
             .into_iter()
-            .map(|key| {
-                let mut k = Coordinator::default();
-                k.key = key;
-                k.node_id = node;
-                k.host = host.clone();
-                k.port = port;
-                k
-            })
+            .map(|key| coordinator.clone().with_key(key))
             .collect();
     } else {
-        resp.node_id = node;
-        resp.host = host;
-        resp.port = port;
+        resp.error_code = coordinator.error_code;
+        if version >= 1 {
+            resp.error_message = coordinator.error_message;
+        }
+        resp.node_id = coordinator.node_id;
+        resp.host = coordinator.host;
+        resp.port = coordinator.port;
     }
-    ready(ResponseKind::FindCoordinator(resp))
+    resp
 }
 
 pub(super) fn refuse(
@@ -51,28 +56,10 @@ pub(super) fn refuse(
     req: FindCoordinatorRequest,
     e: &KafkaError,
 ) -> FindCoordinatorResponse {
-    let mut resp = FindCoordinatorResponse::default();
-    if version >= 4 {
-        resp.coordinators = req
-            .coordinator_keys
-            .into_iter()
-            .map(|key| {
-                let mut k = Coordinator::default();
-                k.key = key;
-                k.node_id = BrokerId(-1);
-                k.port = -1;
-                k.error_code = e.code();
-                k.error_message = super::message(e);
-                k
-            })
-            .collect();
-    } else {
-        resp.error_code = e.code();
-        resp.node_id = BrokerId(-1);
-        resp.port = -1;
-        if version >= 1 {
-            resp.error_message = super::message(e);
-        }
-    }
-    resp
+    let none = Coordinator::default()
+        .with_node_id(BrokerId(-1))
+        .with_port(-1)
+        .with_error_code(e.code())
+        .with_error_message(super::message(e));
+    response(version, req, none)
 }

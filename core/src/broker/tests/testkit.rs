@@ -194,12 +194,9 @@ impl Harness {
 }
 
 fn varint(buf: &mut BytesMut, v: i64) {
-    let mut z = ((v << 1) ^ (v >> 63)) as u64;
-    while z >= 0x80 {
-        buf.put_u8((z as u8) | 0x80);
-        z >>= 7;
-    }
-    buf.put_u8(z as u8);
+    let mut out = Vec::new();
+    crate::protocol::tests::samples::put_varlong(&mut out, v);
+    buf.extend_from_slice(&out);
 }
 
 /// An uncompressed RecordBatch v2 of (timestamp, value) records, base offset 0, no producer id.
