@@ -18,8 +18,19 @@ pub struct BrokerConfig {
     pub cluster_id: String,
     /// Largest request frame accepted, in bytes.
     pub max_request_size: usize,
+    /// Bytes of requests (as they arrive, until their memory is freed) and unsent responses held
+    /// across all connections at once; a client over it is slowed by not being read.
+    pub max_inflight_bytes: usize,
+    /// A frame that makes no progress for this long closes its connection; also the cap on a
+    /// Fetch's max_wait_ms.
+    pub request_timeout_ms: u64,
+    /// A connection with nothing in flight and nothing received for this long is closed.
+    pub connections_max_idle_ms: u64,
     /// Most client connections served at once.
     pub max_connections: usize,
+    /// Most topics, and most partitions across all topics, this broker holds.
+    pub max_topics: usize,
+    pub max_partitions: usize,
     /// Bytes of record batches kept in memory across all partitions.
     pub log_cache_size: usize,
     /// Partitions of an auto-created topic.
@@ -38,7 +49,12 @@ impl Default for BrokerConfig {
             node_id: 0,
             cluster_id: "pg_kafka".into(),
             max_request_size: 100 * 1024 * 1024,
+            max_inflight_bytes: 256 * 1024 * 1024,
+            request_timeout_ms: 30_000,
+            connections_max_idle_ms: 600_000,
             max_connections: 1000,
+            max_topics: 100_000,
+            max_partitions: 200_000,
             log_cache_size: 256 * 1024 * 1024,
             default_partitions: 1,
             auto_create_topics: true,

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::log::{AbortedTxn, PartitionLog, Registry, Topic};
-use crate::store::{GroupRow, OffsetRow, Snapshot, Store, StoreError};
+use crate::store::{GroupRow, OffsetRow, PartitionRow, Snapshot, Store, StoreError};
 
 /// What recovery found. Consumer groups and offsets are handed on to the group coordinator.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -38,16 +38,18 @@ pub fn rebuild<S: Store + ?Sized>(
     let total: usize = snapshot.partitions.len().max(1);
     let share = registry_budget(registry) / total;
     let mut out = Recovered::default();
+    let heads: HashMap<(uuid::Uuid, i32), &PartitionRow> = snapshot
+        .partitions
+        .iter()
+        .map(|h| ((h.topic_id, h.partition), h))
+        .collect();
+    let mut topics = Vec::with_capacity(snapshot.topics.len());
     for t in snapshot.topics.clone() {
-        let mut partitions = Vec::with_capacity(t.partitions.max(0) as usize);
+        let mut partitions = Vec::new();
         for p in 0..t.partitions {
-            let head = snapshot
-                .partitions
-                .iter()
-                .find(|h| h.topic_id == t.id && h.partition == p)
-                .ok_or_else(|| {
-                    StoreError(format!("topic {} has no row for partition {p}", t.name))
-                })?;
+            let head = heads.get(&(t.id, p)).ok_or_else(|| {
+                StoreError(format!("topic {} has no row for partition {p}", t.name))
+            })?;
             let tail = store.load_tail(t.id, p, share)?;
             if let Some(last) = tail.last() {
                 if last.last_offset + 1 != head.next_offset {
@@ -65,7 +67,7 @@ pub fn rebuild<S: Store + ?Sized>(
             )));
             out.partitions += 1;
         }
-        registry.publish_topic(Topic {
+        topics.push(Topic {
             name: t.name,
             id: t.id,
             partitions,
@@ -73,6 +75,7 @@ pub fn rebuild<S: Store + ?Sized>(
         });
         out.topics += 1;
     }
+    registry.publish_topics(topics);
     restore_producers(&snapshot, registry, &mut out);
     out.groups = snapshot.groups;
     out.offsets = snapshot.offsets;

@@ -16,6 +16,11 @@ pub static DATABASE: GucSetting<Option<CString>> =
     GucSetting::<Option<CString>>::new(Some(c"postgres"));
 pub static MAX_REQUEST_SIZE: GucSetting<i32> = GucSetting::<i32>::new(100 * 1024 * 1024);
 pub static MAX_CONNECTIONS: GucSetting<i32> = GucSetting::<i32>::new(1000);
+pub static MAX_INFLIGHT_KB: GucSetting<i32> = GucSetting::<i32>::new(256 * 1024);
+pub static REQUEST_TIMEOUT_MS: GucSetting<i32> = GucSetting::<i32>::new(30_000);
+pub static CONNECTIONS_MAX_IDLE_MS: GucSetting<i32> = GucSetting::<i32>::new(600_000);
+pub static MAX_TOPICS: GucSetting<i32> = GucSetting::<i32>::new(100_000);
+pub static MAX_PARTITIONS: GucSetting<i32> = GucSetting::<i32>::new(200_000);
 pub static LOG_CACHE_SIZE_KB: GucSetting<i32> = GucSetting::<i32>::new(256 * 1024);
 pub static DEFAULT_PARTITIONS: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static AUTO_CREATE_TOPICS: GucSetting<bool> = GucSetting::<bool>::new(true);
@@ -104,6 +109,46 @@ pub fn define() {
         GucFlags::default(),
     );
     int(
+        c"pg_kafka.max_inflight_bytes",
+        c"Memory for requests being received or worked on and responses not yet sent, across all connections.",
+        &MAX_INFLIGHT_KB,
+        4 * 1024,
+        i32::MAX,
+        GucFlags::UNIT_KB,
+    );
+    int(
+        c"pg_kafka.request_timeout_ms",
+        c"A request frame that makes no progress for this long closes its connection; also caps a Fetch's wait.",
+        &REQUEST_TIMEOUT_MS,
+        100,
+        i32::MAX,
+        GucFlags::UNIT_MS,
+    );
+    int(
+        c"pg_kafka.connections_max_idle_ms",
+        c"Idle Kafka connections are closed after this long.",
+        &CONNECTIONS_MAX_IDLE_MS,
+        100,
+        i32::MAX,
+        GucFlags::UNIT_MS,
+    );
+    int(
+        c"pg_kafka.max_topics",
+        c"Most topics the broker holds; creating more is refused.",
+        &MAX_TOPICS,
+        1,
+        10_000_000,
+        GucFlags::default(),
+    );
+    int(
+        c"pg_kafka.max_partitions",
+        c"Most partitions across all topics; creating more is refused.",
+        &MAX_PARTITIONS,
+        1,
+        100_000_000,
+        GucFlags::default(),
+    );
+    int(
         c"pg_kafka.log_cache_size",
         c"Memory for recent record batches, across all partitions.",
         &LOG_CACHE_SIZE_KB,
@@ -161,6 +206,11 @@ pub fn broker_config() -> BrokerConfig {
         node_id: 0,
         cluster_id: "pg_kafka".into(),
         max_request_size: MAX_REQUEST_SIZE.get() as usize,
+        max_inflight_bytes: MAX_INFLIGHT_KB.get() as usize * 1024,
+        request_timeout_ms: REQUEST_TIMEOUT_MS.get() as u64,
+        connections_max_idle_ms: CONNECTIONS_MAX_IDLE_MS.get() as u64,
+        max_topics: MAX_TOPICS.get() as usize,
+        max_partitions: MAX_PARTITIONS.get() as usize,
         max_connections: MAX_CONNECTIONS.get() as usize,
         log_cache_size: LOG_CACHE_SIZE_KB.get() as usize * 1024,
         default_partitions: DEFAULT_PARTITIONS.get(),

@@ -14,6 +14,26 @@ use super::store::{to_uuid, uuid};
 
 /// Write the group parts of a write set inside the current transaction.
 pub(crate) fn write(client: &mut SpiClient<'_>, ws: &WriteSet) -> SpiResult<()> {
+    if !ws.expire_offsets.is_empty() {
+        let e = &ws.expire_offsets;
+        let args: [DatumWithOid; 4] = [
+            e.iter()
+                .map(|x| x.group_id.clone())
+                .collect::<Vec<_>>()
+                .into(),
+            e.iter()
+                .map(|x| uuid(&x.topic_id))
+                .collect::<Vec<_>>()
+                .into(),
+            e.iter().map(|x| x.partition).collect::<Vec<_>>().into(),
+            e.iter().map(|x| x.before_ms).collect::<Vec<_>>().into(),
+        ];
+        client.update(query!("expire_offsets"), None, &args)?;
+    }
+    if !ws.expire_groups.is_empty() {
+        let args: [DatumWithOid; 1] = [ws.expire_groups.clone().into()];
+        client.update(query!("expire_groups"), None, &args)?;
+    }
     if !ws.delete_groups.is_empty() {
         let args: [DatumWithOid; 1] = [ws.delete_groups.clone().into()];
         client.update(query!("delete_groups"), None, &args)?;
@@ -115,6 +135,26 @@ pub(crate) fn write(client: &mut SpiClient<'_>, ws: &WriteSet) -> SpiResult<()> 
             client.update(query!("insert_group_members"), None, &args)?;
         }
     }
+    if !ws.delete_offsets.is_empty() {
+        let args: [DatumWithOid; 3] = [
+            ws.delete_offsets
+                .iter()
+                .map(|d| d.0.clone())
+                .collect::<Vec<_>>()
+                .into(),
+            ws.delete_offsets
+                .iter()
+                .map(|d| uuid(&d.1))
+                .collect::<Vec<_>>()
+                .into(),
+            ws.delete_offsets
+                .iter()
+                .map(|d| d.2)
+                .collect::<Vec<_>>()
+                .into(),
+        ];
+        client.update(query!("delete_offsets"), None, &args)?;
+    }
     if !ws.commit_offsets.is_empty() {
         let offsets: BTreeMap<(&str, uuid::Uuid, i32), &OffsetRow> = ws
             .commit_offsets
@@ -155,26 +195,6 @@ pub(crate) fn write(client: &mut SpiClient<'_>, ws: &WriteSet) -> SpiResult<()> 
                 .into(),
         ];
         client.update(query!("upsert_offsets"), None, &args)?;
-    }
-    if !ws.delete_offsets.is_empty() {
-        let args: [DatumWithOid; 3] = [
-            ws.delete_offsets
-                .iter()
-                .map(|d| d.0.clone())
-                .collect::<Vec<_>>()
-                .into(),
-            ws.delete_offsets
-                .iter()
-                .map(|d| uuid(&d.1))
-                .collect::<Vec<_>>()
-                .into(),
-            ws.delete_offsets
-                .iter()
-                .map(|d| d.2)
-                .collect::<Vec<_>>()
-                .into(),
-        ];
-        client.update(query!("delete_offsets"), None, &args)?;
     }
     Ok(())
 }

@@ -113,6 +113,23 @@ pub(crate) fn write(client: &mut SpiClient<'_>, ws: &WriteSet) -> SpiResult<()> 
         ];
         client.update(query!("insert_aborted_transactions"), None, &args)?;
     }
+    if !ws.trim_aborted.is_empty() {
+        let t = &ws.trim_aborted;
+        let args: [DatumWithOid; 3] = [
+            t.iter().map(|r| uuid(&r.0)).collect::<Vec<_>>().into(),
+            t.iter().map(|r| r.1).collect::<Vec<_>>().into(),
+            t.iter().map(|r| r.2).collect::<Vec<_>>().into(),
+        ];
+        client.update(query!("trim_aborted_transactions"), None, &args)?;
+    }
+    if !ws.delete_producers.is_empty() {
+        let args: [DatumWithOid; 1] = [ws.delete_producers.clone().into()];
+        client.update(query!("delete_producers"), None, &args)?;
+    }
+    if !ws.delete_transactions.is_empty() {
+        let args: [DatumWithOid; 1] = [ws.delete_transactions.clone().into()];
+        client.update(query!("delete_transactions"), None, &args)?;
+    }
     Ok(())
 }
 

@@ -29,6 +29,8 @@ mod tests {
             "commits_are_read_back",
             "a_failed_commit_writes_nothing_and_its_offsets_land_next_time",
             "groups_offsets_and_producer_state_round_trip",
+            "group_changes_apply_in_their_documented_order",
+            "expiries_remove_only_what_is_still_expired",
             "deleting_a_topic_removes_its_batches_heads_and_offsets",
             "recovery_rebuilds_memory_from_what_was_committed",
         ];
@@ -49,6 +51,16 @@ mod tests {
     #[pg_test]
     fn spi_store_groups_offsets_and_producer_state_round_trip() {
         conformance("groups_offsets_and_producer_state_round_trip");
+    }
+
+    #[pg_test]
+    fn spi_store_group_changes_apply_in_their_documented_order() {
+        conformance("group_changes_apply_in_their_documented_order");
+    }
+
+    #[pg_test]
+    fn spi_store_expiries_remove_only_what_is_still_expired() {
+        conformance("expiries_remove_only_what_is_still_expired");
     }
 
     #[pg_test]

@@ -23,6 +23,8 @@ use super::{guc, statistics, txn};
 const RESTART_DELAY: Duration = Duration::from_secs(5);
 /// Commands handed to the writer per group commit at most.
 const MAX_COMMANDS_PER_COMMIT: usize = 4096;
+/// Longest stretch of back-to-back group commits before the loop checks its settings again.
+const YIELD_AFTER: Duration = Duration::from_millis(200);
 /// How often the worker checks that its extension is still the one it loaded.
 const EXTENSION_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 /// Tokio worker threads for the network.
@@ -50,7 +52,11 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
         return;
     };
     let config = guc::broker_config();
-    let registry = Arc::new(Registry::new(config.log_cache_size));
+    let registry = Arc::new(Registry::with_caps(
+        config.log_cache_size,
+        config.max_topics,
+        config.max_partitions,
+    ));
     let mut store = SpiStore;
     match statistics::ensure() {
         Ok(Some(ms)) => {
@@ -111,9 +117,16 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
     writer.recover_transactions(&mut store);
     let wake_fd = inbox.wake_fd();
     let mut checked = std::time::Instant::now();
-    loop {
-        wait(Some(wake_fd), Duration::from_secs(1));
-        if BackgroundWorker::sigterm_received() {
+    // Commands were left queued when the last burst of work yielded for housekeeping.
+    let mut backlog = false;
+    'serve: loop {
+        let sleep = if backlog {
+            Duration::ZERO
+        } else {
+            Duration::from_secs(1)
+        };
+        wait(Some(wake_fd), sleep);
+        if stopping() {
             break;
         }
         if checked.elapsed() >= EXTENSION_CHECK_INTERVAL {
@@ -129,12 +142,24 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
             // SAFETY: main thread; reloads postgresql.conf as every backend does on SIGHUP.
             unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
         }
+        writer.tick(&mut store);
+        let busy = std::time::Instant::now();
+        backlog = false;
         loop {
             let commands = inbox.drain(MAX_COMMANDS_PER_COMMIT);
             if commands.is_empty() {
                 break;
             }
             writer.process(&mut store, commands);
+            // Under load the queue may never empty: signals are still seen at once, and the
+            // housekeeping above runs at least once per `YIELD_AFTER`.
+            if stopping() {
+                break 'serve;
+            }
+            if busy.elapsed() >= YIELD_AFTER {
+                backlog = true;
+                break;
+            }
         }
     }
     log!("pg_kafka: shutting down");
@@ -151,6 +176,14 @@ fn keep_freed_memory() {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
         libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
     }
+}
+
+/// SIGTERM arrived or the postmaster is gone (this process was handed to another parent):
+/// stop serving.
+fn stopping() -> bool {
+    // SAFETY: getppid has no preconditions; PostmasterPid is set before any worker starts.
+    let orphaned = unsafe { libc::getppid() != pg_sys::PostmasterPid };
+    BackgroundWorker::sigterm_received() || orphaned
 }
 
 /// Sleep until the latch is set, `fd` is readable, or the timeout passes; exit if the

@@ -11,7 +11,7 @@ use kafka_protocol::messages::{
     ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, ResponseKind,
 };
 
-use super::{message, ready, str_bytes, topic_name, Call, Reply};
+use super::{dedup_by, message, ready, str_bytes, topic_name, Call, Reply};
 use crate::error::{code_or_none, KafkaError};
 
 /// `member_type` (v1+): the member speaks the consumer protocol.
@@ -32,8 +32,9 @@ fn assignment(parts: Vec<(uuid::Uuid, String, Vec<i32>)>) -> Assignment {
     a
 }
 
-pub(super) async fn handle(c: &Call<'_>, req: ConsumerGroupDescribeRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, mut req: ConsumerGroupDescribeRequest) -> Reply {
     let (ctx, version) = (c.ctx, c.version);
+    req.group_ids = dedup_by(req.group_ids, |g| g.clone());
     let mut resp = ConsumerGroupDescribeResponse::default();
     resp.groups = req
         .group_ids

@@ -15,7 +15,7 @@ use kafka_protocol::messages::{DescribeConfigsRequest, DescribeConfigsResponse, 
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
 
-use super::{message, ready, str_bytes, Call, Reply};
+use super::{dedup_by, message, ready, str_bytes, Call, Reply};
 use crate::config::BrokerConfig;
 use crate::error::{KafkaError, KafkaResult};
 use crate::log::configs::{ConfigType, TOPIC_CONFIGS};
@@ -44,8 +44,9 @@ struct Entry {
     doc: &'static str,
 }
 
-pub(super) async fn handle(c: &Call<'_>, req: DescribeConfigsRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, mut req: DescribeConfigsRequest) -> Reply {
     let (ctx, version) = (c.ctx, c.version);
+    req.resources = dedup_by(req.resources, |r| (r.resource_type, r.resource_name.clone()));
     let mut resp = DescribeConfigsResponse::default();
     for r in &req.resources {
         let mut out = DescribeConfigsResult::default();

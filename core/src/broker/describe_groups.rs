@@ -6,11 +6,12 @@
 use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
 use kafka_protocol::messages::{DescribeGroupsRequest, DescribeGroupsResponse, ResponseKind};
 
-use super::{ready, str_bytes, Call, Reply};
+use super::{dedup_by, ready, str_bytes, Call, Reply};
 use crate::error::KafkaError;
 
-pub(super) async fn handle(c: &Call<'_>, req: DescribeGroupsRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, mut req: DescribeGroupsRequest) -> Reply {
     let (ctx, version) = (c.ctx, c.version);
+    req.groups = dedup_by(req.groups, |g| g.clone());
     let mut resp = DescribeGroupsResponse::default();
     resp.groups = req
         .groups

@@ -10,12 +10,17 @@ use kafka_protocol::messages::describe_log_dirs_response::{
 use kafka_protocol::messages::{DescribeLogDirsRequest, DescribeLogDirsResponse, ResponseKind};
 
 use super::describe_configs::LOG_DIR;
-use super::{ready, str_bytes, topic_name, Call, Reply};
+use std::collections::HashSet;
+
+use super::{dedup_partitions, ready, str_bytes, topic_name, Call, Reply};
 use crate::error::KafkaError;
 use crate::log::Topic;
 
-pub(super) async fn handle(c: &Call<'_>, req: DescribeLogDirsRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, mut req: DescribeLogDirsRequest) -> Reply {
     let (ctx, version) = (c.ctx, c.version);
+    if let Some(wanted) = req.topics.as_mut() {
+        dedup_partitions(wanted, |t| t.topic.clone(), |t| &mut t.partitions, |p| *p);
+    }
     let topics: Vec<DescribeLogDirsTopic> = match &req.topics {
         None => ctx
             .registry
@@ -25,9 +30,10 @@ pub(super) async fn handle(c: &Call<'_>, req: DescribeLogDirsRequest) -> Reply {
             .collect(),
         Some(wanted) => wanted
             .iter()
+            .filter(|w| !w.partitions.is_empty())
             .filter_map(|w| {
                 let t = ctx.registry.get(w.topic.0.as_str())?;
-                Some(describe(&t, Some(&w.partitions)))
+                Some(describe(&t, Some(&w.partitions.iter().copied().collect())))
             })
             .collect(),
     };
@@ -43,7 +49,7 @@ pub(super) async fn handle(c: &Call<'_>, req: DescribeLogDirsRequest) -> Reply {
     ready(ResponseKind::DescribeLogDirs(resp))
 }
 
-fn describe(t: &Topic, only: Option<&Vec<i32>>) -> DescribeLogDirsTopic {
+fn describe(t: &Topic, only: Option<&HashSet<i32>>) -> DescribeLogDirsTopic {
     let mut out = DescribeLogDirsTopic::default();
     out.name = topic_name(&t.name);
     out.partitions = t

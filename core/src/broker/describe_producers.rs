@@ -11,11 +11,17 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::ResponseError;
 
-use super::{message, ready, Call, Reply};
+use super::{dedup_partitions, message, ready, Call, Reply};
 use crate::error::KafkaError;
 
-pub(super) async fn handle(c: &Call<'_>, req: DescribeProducersRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, mut req: DescribeProducersRequest) -> Reply {
     let ctx = c.ctx;
+    dedup_partitions(
+        &mut req.topics,
+        |t| t.name.clone(),
+        |t| &mut t.partition_indexes,
+        |p| *p,
+    );
     let mut resp = DescribeProducersResponse::default();
     for t in req.topics {
         let topic = ctx.registry.get(&t.name.0);

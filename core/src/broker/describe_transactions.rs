@@ -8,11 +8,12 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::ResponseError;
 
-use super::{ready, str_bytes, topic_name, Call, Reply};
+use super::{dedup_by, ready, str_bytes, topic_name, Call, Reply};
 use crate::error::KafkaError;
 
-pub(super) async fn handle(c: &Call<'_>, req: DescribeTransactionsRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, mut req: DescribeTransactionsRequest) -> Reply {
     let ctx = c.ctx;
+    req.transactional_ids = dedup_by(req.transactional_ids, |t| t.clone());
     let mut resp = DescribeTransactionsResponse::default();
     let table = ctx.registry.producers().lock();
     for id in req.transactional_ids {

@@ -8,11 +8,14 @@ use kafka_protocol::messages::elect_leaders_response::{PartitionResult, ReplicaE
 use kafka_protocol::messages::{ElectLeadersRequest, ElectLeadersResponse, ResponseKind};
 use kafka_protocol::ResponseError;
 
-use super::{message, ready, str_bytes, topic_name, Call, Reply};
+use super::{dedup_partitions, message, ready, str_bytes, topic_name, Call, Reply};
 use crate::error::KafkaError;
 
-pub(super) async fn handle(c: &Call<'_>, req: ElectLeadersRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, mut req: ElectLeadersRequest) -> Reply {
     let (ctx, version) = (c.ctx, c.version);
+    if let Some(list) = req.topic_partitions.as_mut() {
+        dedup_partitions(list, |t| t.topic.clone(), |t| &mut t.partitions, |p| *p);
+    }
     let wanted: Vec<(String, Vec<i32>)> = match &req.topic_partitions {
         None => ctx
             .registry

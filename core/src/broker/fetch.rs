@@ -27,7 +27,7 @@ use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use super::{Call, Ctx, Reply};
+use super::{dedup_partitions, Call, Ctx, Reply};
 use crate::error::{KafkaError, KafkaResult};
 use crate::log::{Batch, PartitionLog, ReadResult};
 use crate::writer::{Command, ReadQuery};
@@ -46,7 +46,13 @@ pub(super) async fn handle(c: &Call<'_>, req: FetchRequest) -> Reply {
     Box::pin(async move { Some(ResponseKind::Fetch(fetch(&ctx, version, req).await)) })
 }
 
-async fn fetch(ctx: &Ctx, version: i16, req: FetchRequest) -> FetchResponse {
+async fn fetch(ctx: &Ctx, version: i16, mut req: FetchRequest) -> FetchResponse {
+    dedup_partitions(
+        &mut req.topics,
+        |t| (t.topic.clone(), t.topic_id),
+        |t| &mut t.partitions,
+        |p| p.partition,
+    );
     let mut topics: Vec<(TopicName, Uuid, Vec<Target>)> = Vec::new();
     for t in req.topics {
         let topic = if version >= 13 {
@@ -78,7 +84,12 @@ async fn fetch(ctx: &Ctx, version: i16, req: FetchRequest) -> FetchResponse {
 
     let max_bytes = usize::try_from(req.max_bytes).unwrap_or(0);
     let min_bytes = usize::try_from(req.min_bytes).unwrap_or(0);
-    let wait = Duration::from_millis(u64::try_from(req.max_wait_ms).unwrap_or(0));
+    // Capped: a long poll holds a connection's slot, so it may not outlast the request timeout.
+    let wait = Duration::from_millis(
+        u64::try_from(req.max_wait_ms)
+            .unwrap_or(0)
+            .min(ctx.config.request_timeout_ms),
+    );
     let deadline = Instant::now() + wait;
     let mut receivers: Vec<watch::Receiver<i64>> = topics
         .iter()

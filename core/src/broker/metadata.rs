@@ -12,7 +12,9 @@ use kafka_protocol::ResponseError;
 use uuid::Uuid;
 
 use super::topics::ensure_topics;
-use super::{str_bytes, topic_name, Call, Ctx, Reply};
+use std::collections::HashMap;
+
+use super::{dedup_by, str_bytes, topic_name, Call, Ctx, Reply};
 use crate::error::KafkaError;
 use crate::log::Topic;
 
@@ -62,6 +64,10 @@ async fn metadata(ctx: &Ctx, version: i16, req: MetadataRequest) -> MetadataResp
             _ => Wanted::Id(t.topic_id),
         })
         .collect();
+    let wanted = dedup_by(wanted, |w| match w {
+        Wanted::Name(n) => (n.clone(), Uuid::nil()),
+        Wanted::Id(id) => (String::new(), *id),
+    });
 
     let auto_create =
         ctx.config.auto_create_topics && (version < 4 || req.allow_auto_topic_creation);
@@ -76,7 +82,7 @@ async fn metadata(ctx: &Ctx, version: i16, req: MetadataRequest) -> MetadataResp
         let results = ensure_topics(ctx, &names).await;
         names.into_iter().zip(results).collect()
     } else {
-        Vec::new()
+        HashMap::new()
     };
 
     resp.topics = wanted
@@ -91,8 +97,8 @@ async fn metadata(ctx: &Ctx, version: i16, req: MetadataRequest) -> MetadataResp
                 }
             },
             Wanted::Name(name) => {
-                let outcome = match created.iter().find(|(n, _)| *n == name) {
-                    Some((_, r)) => r.clone(),
+                let outcome = match created.get(&name) {
+                    Some(r) => r.clone(),
                     None => ctx
                         .registry
                         .get(&name)

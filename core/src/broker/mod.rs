@@ -140,6 +140,28 @@ apis! {
     DescribeTopicPartitions => describe_topic_partitions,
 }
 
+/// `items` without repeats of a key, first occurrences in request order: naming something twice
+/// costs what naming it once costs, as Kafka's brokers answer (they collect names into sets).
+fn dedup_by<T, K: Eq + std::hash::Hash>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
+    let mut seen = std::collections::HashSet::new();
+    items.into_iter().filter(|i| seen.insert(key(i))).collect()
+}
+
+/// Keep the first request entry of each (topic, partition): `partitions` of each topic entry
+/// are filtered in place by `partition`, keyed with the entry's `topic` key.
+fn dedup_partitions<T, P, K: Eq + std::hash::Hash + Clone>(
+    topics: &mut [T],
+    topic: impl Fn(&T) -> K,
+    partitions: impl Fn(&mut T) -> &mut Vec<P>,
+    partition: impl Fn(&P) -> i32,
+) {
+    let mut seen = std::collections::HashSet::new();
+    for t in topics.iter_mut() {
+        let k = topic(t);
+        partitions(t).retain(|p| seen.insert((k.clone(), partition(p))));
+    }
+}
+
 /// A reply that is already known.
 fn ready(resp: ResponseKind) -> Reply {
     Box::pin(std::future::ready(Some(resp)))

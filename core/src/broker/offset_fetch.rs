@@ -9,14 +9,23 @@ use kafka_protocol::messages::offset_fetch_response::{
 };
 use kafka_protocol::messages::{OffsetFetchRequest, OffsetFetchResponse, ResponseKind};
 
-use super::{ready, str_bytes, topic_name, Call, Reply};
-use crate::error::KafkaError;
+use super::{dedup_by, dedup_partitions, ready, str_bytes, topic_name, Call, Reply};
+use crate::error::{code_or_none, KafkaError};
 use crate::group::FetchedPartition;
 
 type Fetched = Vec<(String, Vec<FetchedPartition>)>;
 
-pub(super) async fn handle(c: &Call<'_>, req: OffsetFetchRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, mut req: OffsetFetchRequest) -> Reply {
     let (ctx, version) = (c.ctx, c.version);
+    if let Some(topics) = req.topics.as_mut() {
+        dedup_partitions(topics, |t| t.name.clone(), |t| &mut t.partition_indexes, |p| *p);
+    }
+    req.groups = dedup_by(req.groups, |g| g.group_id.clone());
+    for g in &mut req.groups {
+        if let Some(topics) = g.topics.as_mut() {
+            dedup_partitions(topics, |t| t.name.clone(), |t| &mut t.partition_indexes, |p| *p);
+        }
+    }
     let mut resp = OffsetFetchResponse::default();
     if version <= 7 {
         let topics = req.topics.map(|ts| {
@@ -24,7 +33,8 @@ pub(super) async fn handle(c: &Call<'_>, req: OffsetFetchRequest) -> Reply {
                 .map(|t| (t.name.0.to_string(), t.partition_indexes))
                 .collect()
         });
-        let fetched = ctx.groups.fetch_offsets(&req.group_id.0, topics);
+        let stable = version >= 7 && req.require_stable;
+        let fetched = ctx.groups.fetch_offsets(&req.group_id.0, topics, stable);
         resp.topics = v1_topics(version, fetched);
         return ready(ResponseKind::OffsetFetch(resp));
     }
@@ -37,7 +47,9 @@ pub(super) async fn handle(c: &Call<'_>, req: OffsetFetchRequest) -> Reply {
                     .map(|t| (t.name.0.to_string(), t.partition_indexes))
                     .collect()
             });
-            let fetched = ctx.groups.fetch_offsets(&g.group_id.0, topics);
+            let fetched = ctx
+                .groups
+                .fetch_offsets(&g.group_id.0, topics, req.require_stable);
             let mut out = OffsetFetchResponseGroup::default();
             out.group_id = g.group_id;
             out.topics = v8_topics(fetched);
@@ -63,6 +75,7 @@ fn v1_topics(version: i16, fetched: Fetched) -> Vec<OffsetFetchResponseTopic> {
                         p.committed_leader_epoch = f.leader_epoch;
                     }
                     p.metadata = f.metadata.as_deref().map(str_bytes);
+                    p.error_code = code_or_none(f.error.as_ref());
                     p
                 })
                 .collect();
@@ -85,6 +98,7 @@ fn v8_topics(fetched: Fetched) -> Vec<OffsetFetchResponseTopics> {
                     p.committed_offset = f.offset;
                     p.committed_leader_epoch = f.leader_epoch;
                     p.metadata = f.metadata.as_deref().map(str_bytes);
+                    p.error_code = code_or_none(f.error.as_ref());
                     p
                 })
                 .collect();

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse, ResponseKind, TopicName};
 use kafka_protocol::ResponseError;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Semaphore};
 
 use super::topics::ensure_topics;
 use super::{message, ready, Call, Ctx, Reply};
@@ -53,26 +53,48 @@ pub(super) async fn handle(c: &Call<'_>, req: ProduceRequest) -> Reply {
         .map(|t| t.name.0.to_string())
         .collect();
     let topics = resolve(ctx, &names).await;
+    // Each partition's records, validated off the network threads (see `validate`).
+    let mut work: Vec<(Arc<Topic>, i32, Option<Bytes>)> = Vec::new();
     for (t, topic) in req.topic_data.into_iter().zip(topics) {
         let mut parts = Vec::new();
         for p in t.partition_data {
             let slot = match &topic {
                 Err(e) => Slot::Failed(e.clone()),
-                Ok(topic) => match pending(ctx, topic, p.index, p.records, transactional) {
-                    Err(e) => Slot::Failed(e),
-                    Ok(batches) => {
-                        appends.push(Append {
-                            topic: topic.clone(),
-                            partition: p.index,
-                            batches,
-                        });
-                        Slot::Append(appends.len() - 1)
-                    }
-                },
+                Ok(topic) => {
+                    work.push((topic.clone(), p.index, p.records));
+                    Slot::Append(work.len() - 1)
+                }
             };
             parts.push((p.index, slot));
         }
         layout.push((t.name, parts));
+    }
+    let checked = validate(ctx.config.max_request_size, work, transactional).await;
+    // Slots now index `appends`; a partition that failed validation fails here.
+    let mut index = vec![usize::MAX; checked.len()];
+    let mut failed = vec![None; checked.len()];
+    for (i, (topic, partition, result)) in checked.into_iter().enumerate() {
+        match result {
+            Ok(batches) => {
+                index[i] = appends.len();
+                appends.push(Append {
+                    topic,
+                    partition,
+                    batches,
+                });
+            }
+            Err(e) => failed[i] = Some(e),
+        }
+    }
+    for (_, parts) in &mut layout {
+        for (_, slot) in parts.iter_mut() {
+            if let Slot::Append(i) = *slot {
+                *slot = match failed[i].take() {
+                    Some(e) => Slot::Failed(e),
+                    None => Slot::Append(index[i]),
+                };
+            }
+        }
     }
 
     let mut rx = None;
@@ -141,12 +163,46 @@ fn required_codec(topic: &Topic) -> Option<Compression> {
 }
 
 /// The partition's batches, ready for the writer, or the error code for the whole partition.
+/// Validations (decompression included) running at once, on tokio's blocking threads: a
+/// request that is expensive to check never holds up the network threads, and at most this many
+/// are checked at a time.
+static VALIDATORS: Semaphore = Semaphore::const_new(2);
+
+/// Validate every partition's records of one request, decompressing at most `max_decompressed`
+/// bytes across all of them.
+async fn validate(
+    max_decompressed: usize,
+    work: Vec<(Arc<Topic>, i32, Option<Bytes>)>,
+    transactional: bool,
+) -> Vec<(Arc<Topic>, i32, KafkaResult<Vec<PendingBatch>>)> {
+    // What to answer if validation itself fails (a panic in a codec): a storage error each.
+    let keys: Vec<(Arc<Topic>, i32)> = work.iter().map(|w| (w.0.clone(), w.1)).collect();
+    let failed = |keys: Vec<(Arc<Topic>, i32)>| {
+        keys.into_iter()
+            .map(|(t, p)| (t, p, Err(KafkaError::storage())))
+            .collect()
+    };
+    let Ok(_permit) = VALIDATORS.acquire().await else {
+        return failed(keys);
+    };
+    let task = tokio::task::spawn_blocking(move || {
+        let mut left = max_decompressed;
+        work.into_iter()
+            .map(|(topic, partition, records)| {
+                let r = pending(&topic, partition, records, transactional, &mut left);
+                (topic, partition, r)
+            })
+            .collect()
+    });
+    task.await.unwrap_or_else(|_| failed(keys))
+}
+
 fn pending(
-    ctx: &Ctx,
     topic: &Topic,
     partition: i32,
     records: Option<Bytes>,
     transactional: bool,
+    decompress_left: &mut usize,
 ) -> KafkaResult<Vec<PendingBatch>> {
     if topic.partition(partition).is_none() {
         return Err(ResponseError::UnknownTopicOrPartition.into());
@@ -155,7 +211,9 @@ fn pending(
         Some(r) if !r.is_empty() => r,
         _ => return Err(ResponseError::CorruptMessage.into()),
     };
-    let infos = batch::validate_batches(&records, ctx.config.max_request_size)?;
+    let infos = batch::validate_batches(&records, *decompress_left)?;
+    let used: usize = infos.iter().map(|i| i.decompressed_len).sum();
+    *decompress_left -= used.min(*decompress_left);
     let limit = max_message_bytes(topic);
     let codec = required_codec(topic);
     let mut out = Vec::new();

@@ -5,6 +5,8 @@
 //! TOPIC_ALREADY_EXISTS answer means another request created the topic first, so it is looked up
 //! again.
 
+use std::collections::{HashMap, HashSet};
+
 use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 
@@ -16,15 +18,17 @@ use crate::writer::{AdminResult, Command, NewTopic};
 /// partition count.
 pub(super) async fn ensure_topics(ctx: &Ctx, names: &[String]) -> Vec<AdminResult> {
     let mut missing: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
     for name in names {
-        if ctx.registry.get(name).is_none() && !missing.contains(name) {
+        if ctx.registry.get(name).is_none() && seen.insert(name.as_str()) {
             missing.push(name.clone());
         }
     }
-    let created = if missing.is_empty() {
-        Vec::new()
+    let created: HashMap<String, AdminResult> = if missing.is_empty() {
+        HashMap::new()
     } else {
-        create(ctx, &missing).await
+        let results = create(ctx, &missing).await;
+        missing.into_iter().zip(results).collect()
     };
     names
         .iter()
@@ -32,8 +36,7 @@ pub(super) async fn ensure_topics(ctx: &Ctx, names: &[String]) -> Vec<AdminResul
             if let Some(t) = ctx.registry.get(name) {
                 return Ok(t);
             }
-            let i = missing.iter().position(|m| m == name);
-            match i.and_then(|i| created.get(i)) {
+            match created.get(name) {
                 Some(Ok(t)) => Ok(t.clone()),
                 Some(Err(e)) if e.code == ResponseError::TopicAlreadyExists => {
                     lookup_again(ctx, name)

@@ -211,3 +211,77 @@ impl Coordinator {
         }
     }
 }
+
+impl Coordinator {
+    /// Expire the offsets of groups without members past `offsets.retention.minutes`, and the
+    /// groups that then hold nothing. Each removal is conditional in the store (an offset
+    /// committed again meanwhile stays), and memory follows only after COMMIT.
+    pub(super) async fn expire_offsets(self: &Arc<Self>) {
+        let cutoff = crate::clock::now_ms() - self.limits.offsets_retention_ms;
+        let (write, rx) = {
+            let st = self.lock();
+            let mut write = GroupWrite::default();
+            for (group_id, offsets) in &st.offsets {
+                let idle = st.groups.get(group_id).is_none_or(|g| g.members.is_empty())
+                    && super::consumer_admin::active(&st, group_id).is_none();
+                if !idle {
+                    continue;
+                }
+                let mut expired = 0;
+                for ((topic_id, partition), c) in offsets {
+                    if c.commit_timestamp < cutoff {
+                        expired += 1;
+                        write.expire_offsets.push(crate::store::ExpiredOffset {
+                            group_id: group_id.clone(),
+                            topic_id: *topic_id,
+                            partition: *partition,
+                            before_ms: cutoff,
+                        });
+                    }
+                }
+                let bare = st
+                    .groups
+                    .get(group_id)
+                    .is_none_or(|g| g.generation == 0 && g.pending.is_empty());
+                if expired == offsets.len() && bare {
+                    write.expire_groups.push(group_id.clone());
+                }
+            }
+            if write.expire_offsets.is_empty() {
+                return;
+            }
+            // Queued under the lock: later commits reach the writer after it.
+            let rx = self.persist(GroupWrite {
+                expire_offsets: write.expire_offsets.clone(),
+                expire_groups: write.expire_groups.clone(),
+                ..GroupWrite::default()
+            });
+            (write, rx)
+        };
+        if durable(rx).await.is_err() {
+            return; // tried again at the next check
+        }
+        let mut st = self.lock();
+        for e in &write.expire_offsets {
+            if let Some(m) = st.offsets.get_mut(&e.group_id) {
+                let key = (e.topic_id, e.partition);
+                if m.get(&key)
+                    .is_some_and(|c| c.commit_timestamp < e.before_ms)
+                {
+                    m.remove(&key);
+                }
+            }
+        }
+        for g in &write.expire_groups {
+            let left = st.offsets.get(g).is_some_and(|m| !m.is_empty());
+            let bare = st
+                .groups
+                .get(g)
+                .is_none_or(|x| x.members.is_empty() && x.generation == 0 && x.pending.is_empty());
+            if !left && bare {
+                st.offsets.remove(g);
+                st.groups.remove(g);
+            }
+        }
+    }
+}

@@ -81,6 +81,11 @@ pub struct Limits {
     pub initial_rebalance_delay: Duration,
     /// Kafka's `offset.metadata.max.bytes`.
     pub max_offset_metadata_bytes: usize,
+    /// Kafka's `offsets.retention.minutes`: offsets of a group without members expire this
+    /// long after their commit, and a group left with neither members nor offsets goes too.
+    pub offsets_retention_ms: i64,
+    /// Kafka's `offsets.retention.check.interval.ms`.
+    pub offsets_retention_check_interval: Duration,
 }
 
 impl Default for Limits {
@@ -92,6 +97,8 @@ impl Default for Limits {
             max_groups: 10_000,
             initial_rebalance_delay: INITIAL_REBALANCE_DELAY,
             max_offset_metadata_bytes: 4096,
+            offsets_retention_ms: 7 * 24 * 3_600_000,
+            offsets_retention_check_interval: Duration::from_secs(600),
         }
     }
 }
@@ -215,6 +222,14 @@ impl Coordinator {
         for (g, m, nonce) in timers {
             self.watch_session(g, m, nonce);
         }
+        let coord = self.clone();
+        tokio::spawn(async move {
+            let every = coord.limits.offsets_retention_check_interval;
+            loop {
+                tokio::time::sleep(every).await;
+                coord.expire_offsets().await;
+            }
+        });
     }
 
     /// Queue a durable group change; the receiver yields after COMMIT.

@@ -26,6 +26,7 @@ pub(crate) struct Committed {
     pub offset: i64,
     pub leader_epoch: i32,
     pub metadata: Option<String>,
+    pub commit_timestamp: i64,
     seq: u64,
 }
 
@@ -35,6 +36,7 @@ impl Committed {
             offset: o.committed_offset,
             leader_epoch: o.leader_epoch,
             metadata: o.metadata.clone(),
+            commit_timestamp: o.commit_timestamp,
             seq,
         }
     }
@@ -66,6 +68,8 @@ pub struct FetchedPartition {
     pub offset: i64,
     pub leader_epoch: i32,
     pub metadata: Option<String>,
+    /// UNSTABLE_OFFSET_COMMIT: a stable offset was required and an open transaction holds one.
+    pub error: Option<KafkaError>,
 }
 
 /// Per topic, per partition outcomes, in request order.
@@ -189,22 +193,40 @@ impl Coordinator {
     }
 
     /// OffsetFetch of one group: the named partitions, or every committed partition of topics
-    /// that still exist when `topics` is `None`.
+    /// that still exist when `topics` is `None`. With `require_stable` (v7+), a partition whose
+    /// offset an open transaction is about to commit answers UNSTABLE_OFFSET_COMMIT, so a
+    /// consumer taking it over waits instead of reading from before that commit (KIP-447).
     pub fn fetch_offsets(
         self: &Arc<Self>,
         group_id: &str,
         topics: Option<Vec<(String, Vec<i32>)>>,
+        require_stable: bool,
     ) -> Vec<(String, Vec<FetchedPartition>)> {
         self.ensure_started();
+        let pending: HashSet<(Uuid, i32)> = if require_stable {
+            self.registry.producers().lock().pending_offsets(group_id)
+        } else {
+            HashSet::new()
+        };
         let st = self.lock();
         let committed = st.offsets.get(group_id);
         let lookup = |id: Uuid, partition: i32| {
+            if pending.contains(&(id, partition)) {
+                return FetchedPartition {
+                    partition,
+                    offset: -1,
+                    leader_epoch: -1,
+                    metadata: Some(String::new()),
+                    error: Some(ResponseError::UnstableOffsetCommit.into()),
+                };
+            }
             let c = committed.and_then(|m| m.get(&(id, partition)));
             FetchedPartition {
                 partition,
                 offset: c.map_or(-1, |c| c.offset),
                 leader_epoch: c.map_or(-1, |c| c.leader_epoch),
                 metadata: c.map_or(Some(String::new()), |c| c.metadata.clone()),
+                error: None,
             }
         };
         match topics {

@@ -4,6 +4,7 @@
 //! lookup. Only the writer adds, replaces or removes topics, after the change is committed.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use uuid::Uuid;
@@ -38,16 +39,29 @@ struct Topics {
 #[derive(Debug)]
 pub struct Registry {
     topics: RwLock<Topics>,
+    /// Partitions across all topics (changed with `topics`, under its write lock).
+    partitions: AtomicUsize,
     cache_budget: usize,
+    /// Most topics, and most partitions across them, the writer may create.
+    pub max_topics: usize,
+    pub max_partitions: usize,
     /// Producer ids, sequence windows and transactions (changed by the writer only).
     producers: crate::txn::Producers,
 }
 
 impl Registry {
     pub fn new(cache_budget: usize) -> Self {
+        Self::with_caps(cache_budget, usize::MAX, usize::MAX)
+    }
+
+    /// A registry the writer fills up to `max_topics` topics and `max_partitions` partitions.
+    pub fn with_caps(cache_budget: usize, max_topics: usize, max_partitions: usize) -> Self {
         Registry {
             topics: RwLock::new(Topics::default()),
+            partitions: AtomicUsize::new(0),
             cache_budget,
+            max_topics,
+            max_partitions,
             producers: crate::txn::Producers::default(),
         }
     }
@@ -82,13 +96,31 @@ impl Registry {
 
     /// Add or replace a topic (writer only, after COMMIT).
     pub fn publish_topic(&self, topic: Topic) -> Arc<Topic> {
-        let topic = Arc::new(topic);
-        let mut t = self.write();
-        t.by_name.insert(topic.name.clone(), topic.clone());
-        t.by_id.insert(topic.id, topic.clone());
-        drop(t);
+        let mut published = self.publish_topics(vec![topic]);
+        published.remove(0)
+    }
+
+    /// Add or replace topics (writer only, after COMMIT); the cache is rebalanced once.
+    pub fn publish_topics(&self, topics: Vec<Topic>) -> Vec<Arc<Topic>> {
+        let mut out = Vec::with_capacity(topics.len());
+        {
+            let mut t = self.write();
+            for topic in topics {
+                let topic = Arc::new(topic);
+                let old = t.by_name.insert(topic.name.clone(), topic.clone());
+                if let Some(old) = &old {
+                    t.by_id.remove(&old.id);
+                }
+                t.by_id.insert(topic.id, topic.clone());
+                let before = old.map_or(0, |o| o.partitions.len());
+                self.partitions
+                    .fetch_add(topic.partitions.len(), Ordering::Relaxed);
+                self.partitions.fetch_sub(before, Ordering::Relaxed);
+                out.push(topic);
+            }
+        }
         self.rebalance_cache();
-        topic
+        out
     }
 
     /// Remove a topic (writer only, after COMMIT).
@@ -97,16 +129,20 @@ impl Registry {
         let removed = t.by_name.remove(name);
         if let Some(topic) = &removed {
             t.by_id.remove(&topic.id);
+            self.partitions
+                .fetch_sub(topic.partitions.len(), Ordering::Relaxed);
         }
         removed
     }
 
-    fn partition_count(&self) -> usize {
-        self.read()
-            .by_name
-            .values()
-            .map(|t| t.partitions.len())
-            .sum()
+    /// Topics held.
+    pub fn topic_count(&self) -> usize {
+        self.read().by_name.len()
+    }
+
+    /// Partitions across all topics.
+    pub fn partition_count(&self) -> usize {
+        self.partitions.load(Ordering::Relaxed)
     }
 
     /// Bytes one partition may keep cached: an equal share of the budget.

@@ -3,66 +3,98 @@
 //!
 //! The reader task decodes and dispatches one request at a time (so ordered side effects such as
 //! queuing a produce follow request order); each request's remaining work runs as its own task,
-//! and the writer task awaits those tasks in request order. Frame buffers grow with the bytes
-//! that actually arrive, never from the size prefix alone. Malformed input closes the connection.
+//! and the writer task awaits those tasks in request order.
 //!
-//! Limits: at most `MAX_IN_FLIGHT` requests per connection are worked on at once (then the reader
-//! stops reading and TCP pushes back on the client); a frame larger than `READ_CHUNK` first takes
-//! its size from `FRAME_BUDGET`, shared by all connections, so many clients sending large frames
-//! at once wait for each other instead of growing the worker without bound. The charge is
-//! accounting only: memory still grows with the bytes that arrive.
+//! Limits, all in bytes and time:
+//! - a frame's buffer grows with the bytes that arrive (never from the size prefix alone), and
+//!   every byte of it is charged to the in-flight [`Budget`] before it is read; a response is
+//!   charged from when it is encoded until it is written. A client over the budget, or over its
+//!   connection's share, is slowed by not being read;
+//! - a frame that makes no progress (no byte read, no budget obtained) for `request_timeout_ms`
+//!   closes the connection, as does a response that cannot be written for that long; a
+//!   connection with nothing in flight that sends nothing for `connections_max_idle_ms` is closed;
+//! - at most `MAX_IN_FLIGHT` requests of one connection are worked on at once;
+//! - when the client goes away, its in-flight work (long polls, reads waiting for the writer) is
+//!   cancelled and the connection's slot is free at once.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use kafka_protocol::messages::api_versions_response::{ApiVersion, ApiVersionsResponse};
 use kafka_protocol::messages::{ApiKey, ResponseKind};
 use kafka_protocol::ResponseError;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, watch, Semaphore, SemaphorePermit};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
+use tokio::time::timeout;
 
+use super::budget::{Budget, Charge, ChargedBytes, Pool};
 use super::NetError;
 use crate::broker::{self, Call, Client, Ctx};
 use crate::protocol::{self, versions, RequestHead};
 
 /// Requests of one connection being worked on at once; the reader waits beyond this.
-pub const MAX_IN_FLIGHT: usize = 256;
+pub const MAX_IN_FLIGHT: usize = 64;
 
 /// Bytes read into a frame buffer per step.
 const READ_CHUNK: usize = 64 * 1024;
 
-/// Bytes of large frames (above `READ_CHUNK`) buffered at once across all connections. Small
-/// frames do not draw from it, so a budget held by slow large frames never stalls ordinary
-/// requests; a frame larger than the budget is charged the whole budget.
-pub const MAX_BUFFERED_FRAME_BYTES: usize = 512 * 1024 * 1024;
-
-static FRAME_BUDGET: Semaphore = Semaphore::const_new(MAX_BUFFERED_FRAME_BYTES);
-
 /// What one request sends back.
 enum Out {
-    Frame(Bytes),
+    /// The encoded response and its charge, released once written.
+    Frame(Bytes, Charge),
     /// acks=0: nothing is sent.
     Nothing,
-    /// The response could not be built: close the connection.
+    /// The response could not be built, or the client is gone: close the connection.
     Close,
+}
+
+/// What a connection shares with its request tasks.
+struct Conn {
+    ctx: Arc<Ctx>,
+    peer: SocketAddr,
+    budget: Arc<Budget>,
+    /// This connection's bytes in flight (requests and unsent responses).
+    held: Arc<Pool>,
+    /// Requests dispatched whose response is not yet written.
+    in_flight: Arc<AtomicUsize>,
+    /// Becomes true when the connection ends: request tasks stop waiting.
+    cancel: watch::Receiver<bool>,
 }
 
 pub(super) async fn serve(
     socket: TcpStream,
     peer: SocketAddr,
     ctx: Arc<Ctx>,
+    budget: Arc<Budget>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let stall = Duration::from_millis(ctx.config.request_timeout_ms);
     let (mut rd, mut wr) = socket.into_split();
+    let (cancel_tx, cancel) = watch::channel(false);
+    let conn = Conn {
+        ctx,
+        peer,
+        budget,
+        held: Arc::new(Pool::default()),
+        in_flight: Arc::new(AtomicUsize::new(0)),
+        cancel,
+    };
     let (tx, mut rx) = mpsc::channel::<JoinHandle<Out>>(MAX_IN_FLIGHT);
+    let in_flight = conn.in_flight.clone();
     let writer = tokio::spawn(async move {
         while let Some(task) = rx.recv().await {
-            match task.await {
-                Ok(Out::Frame(bytes)) => {
-                    if wr.write_all(&bytes).await.is_err() {
+            let out = task.await;
+            in_flight.fetch_sub(1, Ordering::AcqRel);
+            match out {
+                Ok(Out::Frame(bytes, charge)) => {
+                    let written = write_all(&mut wr, &bytes, stall).await;
+                    drop(charge);
+                    if written.is_err() {
                         return;
                     }
                 }
@@ -71,81 +103,93 @@ pub(super) async fn serve(
             }
         }
     });
-    tokio::select! {
-        r = read_requests(&mut rd, peer, &ctx, &tx) => {
-            if let Err(why) = r {
-                eprintln!("pg_kafka: closing connection from {peer}: {why}");
-            }
-        }
-        _ = stop.changed() => {}
+    let reason = tokio::select! {
+        r = read_requests(&mut rd, &conn, &tx) => r.err(),
+        _ = stop.changed() => None,
+    };
+    if let Some(why) = reason {
+        eprintln!("pg_kafka: closing connection from {peer}: {why}");
     }
+    // The client is gone or misbehaved: whatever is still waiting for it stops now.
+    let _ = cancel_tx.send(true);
     drop(tx);
     let _ = writer.await;
 }
 
 async fn read_requests<R: AsyncRead + Unpin>(
     rd: &mut R,
-    peer: SocketAddr,
-    ctx: &Arc<Ctx>,
+    conn: &Conn,
     tx: &mpsc::Sender<JoinHandle<Out>>,
 ) -> Result<(), NetError> {
+    let config = &conn.ctx.config;
+    let idle = Duration::from_millis(config.connections_max_idle_ms);
+    let share = conn.budget.connection_share();
     loop {
+        // Pipelining is bounded by bytes too: past its share, a connection is not read.
+        conn.held.wait_below(share).await;
         let mut size = [0u8; 4];
-        if rd.read_exact(&mut size).await.is_err() {
-            return Ok(()); // the client closed the connection
+        match timeout(idle, rd.read_exact(&mut size)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(_)) => return Ok(()), // the client closed the connection
+            Err(_) if conn.in_flight.load(Ordering::Acquire) == 0 => return Err(NetError::Idle),
+            Err(_) => continue, // requests in flight: not idle
         }
         let size = i32::from_be_bytes(size);
-        if size <= 0 || size as usize > ctx.config.max_request_size {
-            return Err(NetError::FrameSize {
-                size,
-                max: ctx.config.max_request_size,
-            });
+        // A frame must fit the part of the budget large frames may use.
+        let max = config
+            .max_request_size
+            .min(conn.budget.limit() - conn.budget.reserve());
+        if size <= 0 || size as usize > max {
+            return Err(NetError::FrameSize { size, max });
         }
-        let (frame, budget) = read_frame(rd, size as usize).await?;
+        let frame = read_frame(rd, conn, size as usize).await?;
         let head = protocol::parse_head(&frame)?;
-        let task = handle(ctx, peer, head, frame).await?;
-        drop(budget);
-        let Some(task) = task else { continue };
+        let Some(task) = handle(conn, head, frame).await? else {
+            continue;
+        };
+        conn.in_flight.fetch_add(1, Ordering::AcqRel);
         if tx.send(task).await.is_err() {
             return Ok(()); // the writer stopped: the client is gone
         }
     }
 }
 
-/// Read one frame; a large frame returns the share of `FRAME_BUDGET` its bytes hold.
+/// Read one frame of `size` bytes, charging its buffer to the budget as it grows.
 async fn read_frame<R: AsyncRead + Unpin>(
     rd: &mut R,
+    conn: &Conn,
     size: usize,
-) -> Result<(Bytes, Option<SemaphorePermit<'static>>), NetError> {
-    let mut buf = BytesMut::with_capacity(size.min(READ_CHUNK));
-    // The whole charge is taken before reading: a reader never holds part of the budget while
-    // waiting for more, so readers cannot deadlock each other.
-    let budget = if size > READ_CHUNK {
-        let charge = size.min(MAX_BUFFERED_FRAME_BYTES) as u32;
-        Some(
-            FRAME_BUDGET
-                .acquire_many(charge)
-                .await
-                .map_err(|_| NetError::Closed)?,
-        )
-    } else {
-        None
-    };
+) -> Result<Bytes, NetError> {
+    let stall = Duration::from_millis(conn.ctx.config.request_timeout_ms);
+    let mut charge = Charge::empty(&conn.budget, &conn.held);
+    let mut buf: Vec<u8> = Vec::new();
     while buf.len() < size {
+        if buf.len() == buf.capacity() {
+            // Double (bounded by the frame), charging the new capacity before it exists.
+            let target = size.min(buf.capacity().max(READ_CHUNK / 2) * 2);
+            let more = target - buf.capacity();
+            timeout(stall, conn.budget.grow(&mut charge, more, size))
+                .await
+                .map_err(|_| NetError::Stalled)?;
+            buf.reserve_exact(more);
+        }
         let want = (size - buf.len()).min(READ_CHUNK);
-        buf.reserve(want);
-        let n = (&mut *rd).take(want as u64).read_buf(&mut buf).await?;
+        let n = timeout(stall, (&mut *rd).take(want as u64).read_buf(&mut buf))
+            .await
+            .map_err(|_| NetError::Stalled)??;
         if n == 0 {
             return Err(NetError::Truncated);
         }
     }
-    Ok((buf.freeze(), budget))
+    Ok(Bytes::from_owner(ChargedBytes {
+        data: buf,
+        _charge: charge,
+    }))
 }
 
 /// Decode and dispatch one request; the returned task yields its response frame.
 async fn handle(
-    ctx: &Arc<Ctx>,
-    peer: SocketAddr,
+    conn: &Conn,
     head: RequestHead,
     frame: Bytes,
 ) -> Result<Option<JoinHandle<Out>>, NetError> {
@@ -154,6 +198,7 @@ async fn handle(
         let response = if key == ApiKey::ApiVersions as i16 {
             // The standard answer clients negotiate from: error 35 and our ranges, in a v0 body.
             return Ok(Some(ready(encode(
+                conn,
                 cid,
                 key,
                 0,
@@ -163,42 +208,79 @@ async fn handle(
             broker::unsupported_response(key, version)
         };
         return match response {
-            Some(r) => Ok(Some(ready(encode(cid, key, version, &r)))),
+            Some(r) => Ok(Some(ready(encode(conn, cid, key, version, &r)))),
             None => Err(NetError::Unsupported { key, version }),
         };
     }
     let request = protocol::decode_request(&head, frame)?;
     let client = Client {
         id: head.client_id.clone().unwrap_or_default(),
-        host: format!("/{}", peer.ip()),
+        host: format!("/{}", conn.peer.ip()),
     };
     let call = Call {
-        ctx,
+        ctx: &conn.ctx,
         client: &client,
         version,
     };
     let Ok(reply) = broker::dispatch(call, request).await else {
         // A version-table row without a handler; a test keeps this from happening.
         return match broker::unsupported_response(key, version) {
-            Some(r) => Ok(Some(ready(encode(cid, key, version, &r)))),
+            Some(r) => Ok(Some(ready(encode(conn, cid, key, version, &r)))),
             None => Err(NetError::Unsupported { key, version }),
         };
     };
+    let (budget, held, mut cancel) = (conn.budget.clone(), conn.held.clone(), conn.cancel.clone());
     Ok(Some(tokio::spawn(async move {
-        match reply.await {
-            Some(response) => encode(cid, key, version, &response),
-            None => Out::Nothing,
+        tokio::select! {
+            r = reply => match r {
+                Some(response) => encode_charged(&budget, &held, cid, key, version, &response),
+                None => Out::Nothing,
+            },
+            _ = cancel.wait_for(|gone| *gone) => Out::Close,
         }
     })))
+}
+
+/// Write all of `bytes`, closing when the client takes nothing for `stall`.
+async fn write_all<W: AsyncWrite + Unpin>(
+    wr: &mut W,
+    bytes: &[u8],
+    stall: Duration,
+) -> Result<(), NetError> {
+    let mut at = 0;
+    while at < bytes.len() {
+        let n = timeout(stall, wr.write(&bytes[at..]))
+            .await
+            .map_err(|_| NetError::Stalled)??;
+        if n == 0 {
+            return Err(NetError::Truncated);
+        }
+        at += n;
+    }
+    Ok(())
 }
 
 fn ready(out: Out) -> JoinHandle<Out> {
     tokio::spawn(async move { out })
 }
 
-fn encode(correlation_id: i32, key: i16, version: i16, response: &ResponseKind) -> Out {
+fn encode(conn: &Conn, correlation_id: i32, key: i16, version: i16, r: &ResponseKind) -> Out {
+    encode_charged(&conn.budget, &conn.held, correlation_id, key, version, r)
+}
+
+fn encode_charged(
+    budget: &Arc<Budget>,
+    held: &Arc<Pool>,
+    correlation_id: i32,
+    key: i16,
+    version: i16,
+    response: &ResponseKind,
+) -> Out {
     match protocol::encode_response(correlation_id, key, version, response) {
-        Ok(bytes) => Out::Frame(bytes),
+        Ok(bytes) => {
+            let charge = budget.force(held, bytes.len());
+            Out::Frame(bytes, charge)
+        }
         Err(e) => {
             eprintln!("pg_kafka: cannot encode response to api key {key} v{version}: {e}");
             Out::Close

@@ -2,10 +2,12 @@
 //! and the bridge to the writer.
 
 mod bridge;
+mod budget;
 mod connection;
 mod server;
 
 pub use bridge::{bridge, Bridge, Inbox, WriterGone, QUEUE_CAPACITY};
+pub use budget::{Budget, LARGE_FRAME};
 pub use server::{start, Server};
 
 use crate::protocol::ProtocolError;
@@ -17,6 +19,10 @@ pub enum NetError {
     FrameSize { size: i32, max: usize },
     #[error("connection closed inside a frame")]
     Truncated,
+    #[error("no progress within the request timeout")]
+    Stalled,
+    #[error("idle longer than connections_max_idle_ms")]
+    Idle,
     #[error("the broker is shutting down")]
     Closed,
     #[error("api key {key} version {version} is not supported")]

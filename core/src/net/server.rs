@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::connection;
+use super::Budget;
 use crate::broker::Ctx;
 
 /// Descriptors kept beyond `max_connections` for Postgres' own files and the runtime.
@@ -98,6 +99,7 @@ pub fn start(ctx: Arc<Ctx>, worker_threads: usize) -> std::io::Result<Server> {
 
 async fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
     let open = Arc::new(AtomicUsize::new(0));
+    let budget = Budget::new(ctx.config.max_inflight_bytes);
     loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,
@@ -121,8 +123,9 @@ async fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, mut stop: watch::Rece
         let ctx = ctx.clone();
         let open = open.clone();
         let stop = stop.clone();
+        let budget = budget.clone();
         tokio::spawn(async move {
-            connection::serve(socket, peer, ctx, stop).await;
+            connection::serve(socket, peer, ctx, budget, stop).await;
             open.fetch_sub(1, Ordering::Relaxed);
         });
     }

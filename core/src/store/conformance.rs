@@ -34,6 +34,14 @@ pub const CASES: &[(&str, Case)] = &[
         groups_offsets_and_producer_state_round_trip,
     ),
     (
+        "group_changes_apply_in_their_documented_order",
+        group_changes_apply_in_their_documented_order,
+    ),
+    (
+        "expiries_remove_only_what_is_still_expired",
+        expiries_remove_only_what_is_still_expired,
+    ),
+    (
         "deleting_a_topic_removes_its_batches_heads_and_offsets",
         deleting_a_topic_removes_its_batches_heads_and_offsets,
     ),
@@ -364,6 +372,105 @@ pub fn groups_offsets_and_producer_state_round_trip(store: &mut dyn Store) {
     let snap = store.load_topics().unwrap();
     assert!(!snap.groups.iter().any(|g| g.group_id == gid));
     assert!(!snap.offsets.iter().any(|o| o.group_id == gid));
+}
+
+/// One write set deletes groups (with their offsets), then writes group rows, then deletes
+/// offsets, then commits offsets.
+pub fn group_changes_apply_in_their_documented_order(store: &mut dyn Store) {
+    let t = topic(2);
+    let (again, gone) = (format!("{}-again", t.name), format!("{}-gone", t.name));
+    store.commit(&created(&t)).expect("create");
+    let ws = WriteSet {
+        put_groups: vec![group(&again), group(&gone)],
+        commit_offsets: vec![
+            offset(&again, &t, 0, 1),
+            offset(&gone, &t, 0, 1),
+            offset(&gone, &t, 1, 1),
+        ],
+        ..WriteSet::default()
+    };
+    store.commit(&ws).expect("fill");
+    let mut row = group(&again);
+    row.generation_id = 9;
+    let ws = WriteSet {
+        delete_groups: vec![again.clone(), gone.clone()],
+        put_groups: vec![row.clone()],
+        delete_offsets: vec![(again.clone(), t.id, 1)],
+        commit_offsets: vec![offset(&again, &t, 0, 5)],
+        ..WriteSet::default()
+    };
+    store.commit(&ws).expect("changes");
+    let snap = store.load_topics().unwrap();
+    let groups: Vec<&GroupRow> = snap
+        .groups
+        .iter()
+        .filter(|g| g.group_id == again || g.group_id == gone)
+        .collect();
+    assert_eq!(groups, vec![&row], "deleted, then written again");
+    let mut offsets: Vec<(String, i32, i64)> = snap
+        .offsets
+        .iter()
+        .filter(|o| o.topic_id == t.id)
+        .map(|o| (o.group_id.clone(), o.partition, o.committed_offset))
+        .collect();
+    offsets.sort();
+    assert_eq!(offsets, vec![(again, 0, 5)]);
+}
+
+/// Expired offsets go unless committed again since; expired groups go only when bare.
+pub fn expiries_remove_only_what_is_still_expired(store: &mut dyn Store) {
+    use super::ExpiredOffset;
+    let t = topic(2);
+    let (idle, busy) = (format!("{}-idle", t.name), format!("{}-busy", t.name));
+    store.commit(&created(&t)).expect("create");
+    let mut idle_row = group(&idle);
+    idle_row.generation_id = 0;
+    idle_row.members.clear();
+    let mut fresh = offset(&busy, &t, 1, 8);
+    fresh.commit_timestamp = 2_000;
+    let mut old = offset(&idle, &t, 0, 3);
+    old.commit_timestamp = 1_000;
+    let ws = WriteSet {
+        put_groups: vec![idle_row, group(&busy)],
+        commit_offsets: vec![old, fresh],
+        ..WriteSet::default()
+    };
+    store.commit(&ws).expect("fill");
+    let expire = |g: &str, p: i32| ExpiredOffset {
+        group_id: g.into(),
+        topic_id: t.id,
+        partition: p,
+        before_ms: 1_500,
+    };
+    let ws = WriteSet {
+        expire_offsets: vec![expire(&idle, 0), expire(&busy, 1)],
+        expire_groups: vec![idle.clone(), busy.clone()],
+        ..WriteSet::default()
+    };
+    store.commit(&ws).expect("expire");
+    let snap = store.load_topics().unwrap();
+    let groups: Vec<&str> = snap
+        .groups
+        .iter()
+        .map(|g| g.group_id.as_str())
+        .filter(|g| *g == idle || *g == busy)
+        .collect();
+    assert_eq!(
+        groups,
+        vec![busy.as_str()],
+        "the bare group went, the one with members stayed"
+    );
+    let offsets: Vec<(&str, i64)> = snap
+        .offsets
+        .iter()
+        .filter(|o| o.topic_id == t.id)
+        .map(|o| (o.group_id.as_str(), o.committed_offset))
+        .collect();
+    assert_eq!(
+        offsets,
+        vec![(busy.as_str(), 8)],
+        "committed after the cutoff: kept"
+    );
 }
 
 /// A deleted topic leaves no batch, head, committed offset or aborted-transaction row.

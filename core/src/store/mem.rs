@@ -182,19 +182,38 @@ impl Store for MemStore {
                 t.configs = configs.clone();
             }
         }
-        for g in &ws.put_groups {
-            self.groups.insert(g.group_id.clone(), g.clone());
+        for e in &ws.expire_offsets {
+            let key = (e.group_id.clone(), e.topic_id, e.partition);
+            if self
+                .offsets
+                .get(&key)
+                .is_some_and(|o| o.commit_timestamp < e.before_ms)
+            {
+                self.offsets.remove(&key);
+            }
+        }
+        for g in &ws.expire_groups {
+            let empty = self
+                .groups
+                .get(g)
+                .is_some_and(|r| r.generation_id == 0 && r.members.is_empty());
+            if empty && !self.offsets.keys().any(|(group, _, _)| group == g) {
+                self.groups.remove(g);
+            }
         }
         for g in &ws.delete_groups {
             self.groups.remove(g);
             self.offsets.retain(|(group, _, _), _| group != g);
         }
-        for o in &ws.commit_offsets {
-            self.offsets
-                .insert((o.group_id.clone(), o.topic_id, o.partition), o.clone());
+        for g in &ws.put_groups {
+            self.groups.insert(g.group_id.clone(), g.clone());
         }
         for key in &ws.delete_offsets {
             self.offsets.remove(key);
+        }
+        for o in &ws.commit_offsets {
+            self.offsets
+                .insert((o.group_id.clone(), o.topic_id, o.partition), o.clone());
         }
         for p in &ws.put_producers {
             self.producers.insert(p.producer_id, p.clone());
@@ -204,6 +223,16 @@ impl Store for MemStore {
                 .insert(t.transactional_id.clone(), t.clone());
         }
         self.aborted.extend(ws.aborted_txns.iter().copied());
+        for (t, p, start) in &ws.trim_aborted {
+            self.aborted
+                .retain(|a| !(a.topic_id == *t && a.partition == *p && a.last_offset < *start));
+        }
+        for id in &ws.delete_producers {
+            self.producers.remove(id);
+        }
+        for id in &ws.delete_transactions {
+            self.transactions.remove(id);
+        }
         self.commits += 1;
         Ok(())
     }

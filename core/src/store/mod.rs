@@ -56,6 +56,15 @@ pub struct OffsetRow {
     pub commit_timestamp: i64,
 }
 
+/// An offset that expires unless it was committed again at or after `before_ms`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpiredOffset {
+    pub group_id: String,
+    pub topic_id: Uuid,
+    pub partition: i32,
+    pub before_ms: i64,
+}
+
 /// A member of a consumer group as stored (classic protocol).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MemberRow {
@@ -174,7 +183,9 @@ pub const PRODUCER_BATCHES_KEPT: usize = 5;
 
 /// Everything one group commit writes, in one transaction. A write set holds at most one row per
 /// key of each upserted kind (producer_id, transactional_id), so `INSERT ... ON CONFLICT DO
-/// UPDATE` can take each list whole.
+/// UPDATE` can take each list whole. Group changes are applied in this order: expiries, group
+/// deletes (with their offsets), group rows, offset deletes, offset commits; the writer merges
+/// them so that this order gives what the commands gave one after another.
 #[derive(Debug, Default)]
 pub struct WriteSet {
     pub create_topics: Vec<TopicRow>,
@@ -186,6 +197,10 @@ pub struct WriteSet {
     /// start moved (DeleteRecords): both columns are set as given. Batches wholly below
     /// `log_start_offset` are never read again and may be deleted.
     pub heads: Vec<PartitionRow>,
+    /// Expired offsets and groups, removed first, each only if still expired: an offset not
+    /// committed again since, a group with generation 0, no members and no offsets left.
+    pub expire_offsets: Vec<ExpiredOffset>,
+    pub expire_groups: Vec<String>,
     /// Groups to insert or replace (members included).
     pub put_groups: Vec<GroupRow>,
     /// Groups to remove with their offsets.
@@ -203,6 +218,12 @@ pub struct WriteSet {
     pub put_transactions: Vec<TxnRow>,
     /// Aborted-transaction rows to insert.
     pub aborted_txns: Vec<AbortedTxnRow>,
+    /// (topic, partition, log start): aborted-transaction rows ending below the log start are
+    /// no longer needed by any read and are removed.
+    pub trim_aborted: Vec<(Uuid, i32, i64)>,
+    /// Expired producer ids and transactional ids to remove (after the upserts above).
+    pub delete_producers: Vec<i64>,
+    pub delete_transactions: Vec<String>,
 }
 
 impl WriteSet {
@@ -212,6 +233,8 @@ impl WriteSet {
             && self.add_partitions.is_empty()
             && self.appends.is_empty()
             && self.heads.is_empty()
+            && self.expire_offsets.is_empty()
+            && self.expire_groups.is_empty()
             && self.put_groups.is_empty()
             && self.delete_groups.is_empty()
             && self.topic_configs.is_empty()
@@ -220,6 +243,9 @@ impl WriteSet {
             && self.put_producers.is_empty()
             && self.put_transactions.is_empty()
             && self.aborted_txns.is_empty()
+            && self.trim_aborted.is_empty()
+            && self.delete_producers.is_empty()
+            && self.delete_transactions.is_empty()
     }
 }
 

@@ -16,6 +16,9 @@ use crate::store::{
 pub struct ProducerEntry {
     pub epoch: i16,
     pub transactional_id: Option<String>,
+    /// When it was last handed out or wrote a batch (ms since the epoch; memory only: after a
+    /// restart it counts from the restart).
+    pub last_used_ms: i64,
 }
 
 /// One appended batch as sequence checks remember it.
@@ -96,6 +99,8 @@ pub struct Txn {
     pub pending_offsets: Vec<OffsetRow>,
     /// Bumped whenever a transaction begins; a timeout only aborts the one it was armed for.
     pub serial: u64,
+    /// When the transactional id last changed state (ms since the epoch; memory only).
+    pub updated_ms: i64,
 }
 
 impl Txn {
@@ -136,6 +141,7 @@ impl Txn {
                 .collect(),
             pending_offsets: Vec::new(),
             serial,
+            updated_ms: crate::clock::now_ms(),
         }
     }
 
@@ -159,6 +165,17 @@ pub struct Table {
 }
 
 impl Table {
+    /// The partitions of `group_id` whose offsets an open transaction holds for its commit.
+    pub fn pending_offsets(&self, group_id: &str) -> std::collections::HashSet<(uuid::Uuid, i32)> {
+        self.txns
+            .values()
+            .filter(|t| t.open())
+            .flat_map(|t| t.pending_offsets.iter())
+            .filter(|o| o.group_id == group_id)
+            .map(|o| (o.topic_id, o.partition))
+            .collect()
+    }
+
     /// The table a restart resumes from.
     pub fn recovered(s: &Snapshot) -> Table {
         let mut t = Table::default();
@@ -205,6 +222,7 @@ impl Table {
             ProducerEntry {
                 epoch: p.producer_epoch,
                 transactional_id: p.transactional_id.clone(),
+                last_used_ms: crate::clock::now_ms(),
             },
         );
     }

@@ -2,7 +2,7 @@
 //! model), delete, add partitions. Each command is its
 //! own transaction; memory changes only after it commits.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use kafka_protocol::ResponseError;
@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{Command, Writer};
 use crate::error::{KafkaError, KafkaResult};
-use crate::log::{configs, PartitionLog, Topic};
+use crate::log::{configs, PartitionLog, Registry, Topic};
 use crate::store::{Store, TopicRow, WriteSet};
 
 /// Most partitions one topic may have.
@@ -36,6 +36,30 @@ pub fn validate_topic_name(name: &str) -> KafkaResult<()> {
         return Err(KafkaError::with_message(
             ResponseError::InvalidTopicException,
             format!("invalid topic name {name:?}: use 1-249 characters of [a-zA-Z0-9._-]"),
+        ));
+    }
+    Ok(())
+}
+
+/// POLICY_VIOLATION when `topics` topics or `partitions` partitions exceed the broker's caps
+/// (`pg_kafka.max_topics`, `pg_kafka.max_partitions`).
+fn check_caps(registry: &Registry, topics: usize, partitions: usize) -> KafkaResult<()> {
+    if topics > registry.max_topics {
+        return Err(KafkaError::with_message(
+            ResponseError::PolicyViolation,
+            format!(
+                "this broker holds at most {} topics (pg_kafka.max_topics)",
+                registry.max_topics
+            ),
+        ));
+    }
+    if partitions > registry.max_partitions {
+        return Err(KafkaError::with_message(
+            ResponseError::PolicyViolation,
+            format!(
+                "this broker holds at most {} partitions (pg_kafka.max_partitions)",
+                registry.max_partitions
+            ),
         ));
     }
     Ok(())
@@ -119,12 +143,13 @@ impl Writer {
     ) -> Vec<AdminResult> {
         let mut ws = WriteSet::default();
         let mut results: Vec<KafkaResult<TopicRow>> = Vec::new();
+        let mut names = HashSet::new();
+        let (mut topic_count, mut partition_count) =
+            (self.registry.topic_count(), self.registry.partition_count());
         for t in topics {
             let r = (|| {
                 validate_topic_name(&t.name)?;
-                if self.registry.get(&t.name).is_some()
-                    || ws.create_topics.iter().any(|c| c.name == t.name)
-                {
+                if self.registry.get(&t.name).is_some() || names.contains(&t.name) {
                     return Err(KafkaError::with_message(
                         ResponseError::TopicAlreadyExists,
                         format!("topic {:?} already exists", t.name),
@@ -137,6 +162,14 @@ impl Writer {
                         format!("partitions must be between 1 and {MAX_PARTITIONS}"),
                     ));
                 }
+                check_caps(
+                    &self.registry,
+                    topic_count + 1,
+                    partition_count + t.partitions as usize,
+                )?;
+                topic_count += 1;
+                partition_count += t.partitions as usize;
+                names.insert(t.name.clone());
                 let row = TopicRow {
                     id: Uuid::new_v4(),
                     name: t.name,
@@ -154,23 +187,24 @@ impl Writer {
             Ok(r) => r,
             Err(failed) => return failed,
         };
+        let topics = |row: &TopicRow| Topic {
+            name: row.name.clone(),
+            id: row.id,
+            partitions: new_logs(row.partitions),
+            configs: row.configs.clone(),
+        };
+        if validate_only {
+            return results
+                .into_iter()
+                .map(|r| r.map(|row| Arc::new(topics(&row))))
+                .collect();
+        }
+        // Published together: the cache is rebalanced once for the whole command.
+        let created = results.iter().flatten().map(topics).collect();
+        let mut published = self.registry.publish_topics(created).into_iter();
         results
             .into_iter()
-            .map(|r| {
-                r.map(|row| {
-                    let topic = Topic {
-                        name: row.name,
-                        id: row.id,
-                        partitions: new_logs(row.partitions),
-                        configs: row.configs,
-                    };
-                    if validate_only {
-                        Arc::new(topic)
-                    } else {
-                        self.registry.publish_topic(topic)
-                    }
-                })
-            })
+            .map(|r| r.and_then(|_| published.next().ok_or_else(KafkaError::storage)))
             .collect()
     }
 
@@ -222,6 +256,8 @@ impl Writer {
     ) -> Vec<AdminResult> {
         let mut ws = WriteSet::default();
         let mut staged = Vec::new();
+        let topic_count = self.registry.topic_count();
+        let mut partition_count = self.registry.partition_count();
         for (name, count) in topics {
             let r = match self.registry.get(&name) {
                 None => Err(KafkaError::with_message(
@@ -236,10 +272,17 @@ impl Writer {
                     ),
                 )),
                 Some(t) => {
-                    if !validate_only {
-                        ws.add_partitions.push((t.id, t.partitions.len() as i32, count));
+                    let more = (count as usize).saturating_sub(t.partitions.len());
+                    match check_caps(&self.registry, topic_count, partition_count + more) {
+                        Err(e) => Err(e),
+                        Ok(()) => {
+                            partition_count += more;
+                            if !validate_only {
+                                ws.add_partitions.push((t.id, t.partitions.len() as i32, count));
+                            }
+                            Ok((t, count))
+                        }
                     }
-                    Ok((t, count))
                 }
             };
             staged.push(r);
@@ -248,23 +291,27 @@ impl Writer {
             Ok(r) => r,
             Err(failed) => return failed,
         };
+        if validate_only {
+            return staged.into_iter().map(|r| r.map(|(t, _)| t)).collect();
+        }
+        let grown = staged
+            .iter()
+            .flatten()
+            .map(|(t, count)| {
+                let mut partitions = t.partitions.clone();
+                partitions.extend(new_logs(count - t.partitions.len() as i32));
+                Topic {
+                    name: t.name.clone(),
+                    id: t.id,
+                    partitions,
+                    configs: t.configs.clone(),
+                }
+            })
+            .collect();
+        let mut published = self.registry.publish_topics(grown).into_iter();
         staged
             .into_iter()
-            .map(|r| {
-                r.map(|(t, count)| {
-                    if validate_only {
-                        return t;
-                    }
-                    let mut partitions = t.partitions.clone();
-                    partitions.extend(new_logs(count - t.partitions.len() as i32));
-                    self.registry.publish_topic(Topic {
-                        name: t.name.clone(),
-                        id: t.id,
-                        partitions,
-                        configs: t.configs.clone(),
-                    })
-                })
-            })
+            .map(|r| r.and_then(|_| published.next().ok_or_else(KafkaError::storage)))
             .collect()
     }
 }

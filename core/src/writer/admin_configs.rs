@@ -150,6 +150,12 @@ impl Writer {
             }
             results.push(Ok(new_start));
         }
+        // Aborted transactions wholly below a new log start can no longer overlap a read.
+        ws.trim_aborted = ws
+            .heads
+            .iter()
+            .map(|h| (h.topic_id, h.partition, h.log_start_offset))
+            .collect();
         if !ws.is_empty() {
             if let Err(e) = store.commit(&ws) {
                 eprintln!("pg_kafka: delete records failed: {e}");

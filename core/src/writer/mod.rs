@@ -15,6 +15,8 @@
 
 mod admin;
 mod admin_configs;
+mod expiry;
+mod group_writes;
 mod produce;
 mod reads;
 mod txn;
@@ -29,10 +31,11 @@ use uuid::Uuid;
 use crate::error::KafkaResult;
 use crate::log::{Batch, Registry, Topic};
 use crate::protocol::batch;
-use crate::store::{GroupRow, OffsetRow, Store};
+use crate::store::{ExpiredOffset, GroupRow, OffsetRow, Store};
 
 pub use admin::{AdminResult, NewTopic};
 pub use admin_configs::{ConfigChange, DeleteRecordsResult, RecordsDeletion};
+pub use expiry::ExpiryPolicy;
 pub use reads::ReadQuery;
 pub use txn::{Begun, ProducerIdEpoch, TxnCommand, MAX_TRANSACTION_TIMEOUT_MS};
 
@@ -78,6 +81,21 @@ pub struct GroupWrite {
     pub delete_groups: Vec<String>,
     pub commit_offsets: Vec<OffsetRow>,
     pub delete_offsets: Vec<(String, Uuid, i32)>,
+    /// Offsets to remove if still committed before the given time (offsets.retention.minutes).
+    pub expire_offsets: Vec<ExpiredOffset>,
+    /// Groups to remove if they have no members (generation 0) and no offsets left.
+    pub expire_groups: Vec<String>,
+}
+
+/// Most bytes of record batches one group commit writes (a single larger request is committed
+/// alone).
+pub const MAX_COMMIT_BYTES: usize = 64 << 20;
+
+impl Append {
+    /// Bytes of the batches to append.
+    pub fn bytes(&self) -> usize {
+        self.batches.iter().map(|b| b.bytes.len()).sum()
+    }
 }
 
 /// One unit of work for the writer.
@@ -133,18 +151,46 @@ pub struct Writer {
     registry: Arc<Registry>,
     /// Whether transactions left open by a crash were completed.
     transactions_recovered: bool,
+    /// Timeout aborts whose commit failed: (transactional id, serial), tried again by `tick`.
+    failed_expiries: Vec<(String, u64)>,
+    expiry: ExpiryPolicy,
+    /// When producer state was last checked for expiry.
+    expiry_checked: std::time::Instant,
 }
 
 impl Writer {
     pub fn new(registry: Arc<Registry>) -> Self {
+        Self::with_expiry(registry, ExpiryPolicy::default())
+    }
+
+    pub fn with_expiry(registry: Arc<Registry>, expiry: ExpiryPolicy) -> Self {
         Writer {
             registry,
             transactions_recovered: false,
+            failed_expiries: Vec::new(),
+            expiry,
+            expiry_checked: std::time::Instant::now(),
         }
     }
 
     pub fn registry(&self) -> &Arc<Registry> {
         &self.registry
+    }
+
+    /// Work that is due without a command: transactions a crash left open, timeout aborts that
+    /// failed to commit, and expired producer state. The worker calls it on every wake-up (at
+    /// least once a second).
+    pub fn tick<S: Store>(&mut self, store: &mut S) {
+        if !self.transactions_recovered {
+            self.recover_transactions(store);
+        }
+        for (transactional_id, serial) in std::mem::take(&mut self.failed_expiries) {
+            self.expire(store, transactional_id, serial);
+        }
+        if self.expiry_checked.elapsed() >= self.expiry.check_interval {
+            self.expiry_checked = std::time::Instant::now();
+            self.expire_producers(store);
+        }
     }
 
     /// Process every command of one wake-up: writes first, in order, then reads.
@@ -153,11 +199,26 @@ impl Writer {
             self.recover_transactions(store);
         }
         let mut produces = Vec::new();
+        let mut produce_bytes = 0usize;
         let mut groups = Vec::new();
         let mut reads = Vec::new();
         for cmd in commands {
             match cmd {
-                Command::Produce { appends, reply } => produces.push((appends, reply)),
+                Command::Produce { appends, reply } => {
+                    // Cut by bytes too: one transaction's arrays stay far below Postgres' 1 GB
+                    // allocation limit, and the copies a commit makes stay bounded.
+                    let bytes: usize = appends.iter().map(Append::bytes).sum();
+                    if produce_bytes > 0 && produce_bytes + bytes > MAX_COMMIT_BYTES {
+                        self.group_commit(
+                            store,
+                            std::mem::take(&mut produces),
+                            std::mem::take(&mut groups),
+                        );
+                        produce_bytes = 0;
+                    }
+                    produce_bytes += bytes;
+                    produces.push((appends, reply));
+                }
                 Command::Groups { write, reply } => groups.push((write, reply)),
                 Command::Read(q) => reads.push(q),
                 Command::Txn(t) => {

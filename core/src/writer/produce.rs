@@ -12,6 +12,7 @@ use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+use super::group_writes::GroupChanges;
 use super::{stamp, with_log_append_time, Append, AppendResult, Appended, GroupWrite, Writer};
 use crate::clock::now_ms;
 use crate::error::{KafkaError, KafkaResult};
@@ -72,6 +73,7 @@ impl Writer {
             .extend(txns.values().map(|t: &Txn| t.to_row()));
 
         let mut group_replies = Vec::with_capacity(group_writes.len());
+        let mut changes = GroupChanges::default();
         for (w, reply) in group_writes {
             // An offset of a topic deleted meanwhile would fail the whole transaction.
             let known = w
@@ -82,12 +84,10 @@ impl Writer {
                 let _ = reply.send(Err(ResponseError::UnknownTopicOrPartition.into()));
                 continue;
             }
-            ws.put_groups.extend(w.put_groups);
-            ws.delete_groups.extend(w.delete_groups);
-            ws.commit_offsets.extend(w.commit_offsets);
-            ws.delete_offsets.extend(w.delete_offsets);
+            changes.add(w);
             group_replies.push(reply);
         }
+        changes.into_write_set(&mut ws);
 
         for ((topic_id, partition), (log, _, _)) in &staged {
             ws.heads.push(PartitionRow {
@@ -123,6 +123,12 @@ impl Writer {
 
         {
             let mut table = self.registry.producers().lock();
+            let now = now_ms();
+            for (pid, _, _) in seqs.keys() {
+                if let Some(p) = table.producers.get_mut(pid) {
+                    p.last_used_ms = now;
+                }
+            }
             table.seqs.extend(seqs);
             for (id, t) in txns {
                 table.txns.insert(id, t);

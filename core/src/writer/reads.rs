@@ -38,7 +38,23 @@ pub enum ReadQuery {
     },
 }
 
+impl ReadQuery {
+    /// Whether the asker stopped waiting for the answer.
+    fn abandoned(&self) -> bool {
+        match self {
+            ReadQuery::Batches { reply, .. } => reply.is_closed(),
+            ReadQuery::ByTimestamp { reply, .. } | ReadQuery::MaxTimestamp { reply, .. } => {
+                reply.is_closed()
+            }
+        }
+    }
+}
+
 pub(super) fn serve<S: Store>(store: &mut S, q: ReadQuery) {
+    if q.abandoned() {
+        // The client went away while the read waited: no work for nobody.
+        return;
+    }
     match q {
         ReadQuery::Batches {
             topic,

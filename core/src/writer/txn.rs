@@ -132,20 +132,30 @@ impl Writer {
             TxnCommand::Expire {
                 transactional_id,
                 serial,
-            } => {
-                let txn = self
-                    .registry
-                    .producers()
-                    .lock()
-                    .txns
-                    .get(&transactional_id)
-                    .cloned();
-                if let Some(t) = txn.filter(|t| t.serial == serial && t.open()) {
-                    // A timed-out producer is fenced: its epoch is bumped with the abort.
-                    if let Err(e) = self.complete(store, t, false, true) {
-                        eprintln!("pg_kafka: aborting timed-out {transactional_id}: {e}");
-                    }
-                }
+            } => self.expire(store, transactional_id, serial),
+        }
+    }
+
+    /// The timeout of transaction `serial` fired: abort it (fencing its producer) if it is still
+    /// open. A failed commit leaves it open and is tried again by the next `tick`, so the last
+    /// stable offset is never pinned by a store hiccup.
+    pub(super) fn expire<S: Store>(
+        &mut self,
+        store: &mut S,
+        transactional_id: String,
+        serial: u64,
+    ) {
+        let txn = self
+            .registry
+            .producers()
+            .lock()
+            .txns
+            .get(&transactional_id)
+            .cloned();
+        if let Some(t) = txn.filter(|t| t.serial == serial && t.open()) {
+            if let Err(e) = self.complete(store, t, false, true) {
+                eprintln!("pg_kafka: aborting timed-out {transactional_id} (will retry): {e}");
+                self.failed_expiries.push((transactional_id, serial));
             }
         }
     }
@@ -248,6 +258,7 @@ impl Writer {
                     partitions: Default::default(),
                     pending_offsets: Vec::new(),
                     serial: 0,
+                    updated_ms: now_ms(),
                 }
             }
         };
@@ -266,6 +277,7 @@ impl Writer {
         };
         let mut table = self.registry.producers().lock();
         table.install_producer(out, Some(tid.clone()));
+        txn.updated_ms = now_ms();
         table.txns.insert(tid, txn);
         Ok(out)
     }
@@ -319,6 +331,7 @@ impl Writer {
         if begun.is_some() {
             table.next_serial += 1;
         }
+        txn.updated_ms = now_ms();
         table.txns.insert(tid.to_owned(), txn);
         Ok(begun)
     }

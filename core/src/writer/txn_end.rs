@@ -139,6 +139,7 @@ impl Writer {
                 Some(txn.transactional_id.clone()),
             );
         }
+        txn.updated_ms = now_ms();
         table.txns.insert(txn.transactional_id.clone(), txn);
         Ok(offsets)
     }
@@ -204,6 +205,7 @@ impl Table {
             ProducerEntry {
                 epoch: p.producer_epoch,
                 transactional_id,
+                last_used_ms: now_ms(),
             },
         );
         self.seqs

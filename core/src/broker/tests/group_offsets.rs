@@ -374,3 +374,60 @@ async fn hostile_session_timeouts_and_member_and_group_caps_are_refused() {
         ResponseError::InconsistentGroupProtocol.code()
     );
 }
+
+#[tokio::test]
+async fn offsets_of_groups_without_members_expire_and_so_do_the_groups_they_made() {
+    let limits = Limits {
+        offsets_retention_ms: 0,
+        offsets_retention_check_interval: Duration::from_millis(20),
+        ..Limits::default()
+    };
+    let h = group_harness(limits);
+    create_topic(&h, "t", 2).await;
+    // An outside commit makes a group that exists only through its offset.
+    let mut r = OffsetCommitRequest::default();
+    r.group_id = GroupId(str_bytes("outside"));
+    r.generation_id_or_member_epoch = -1;
+    let mut x = OffsetCommitRequestPartition::default();
+    x.partition_index = 0;
+    x.committed_offset = 5;
+    let mut topic = OffsetCommitRequestTopic::default();
+    topic.name = topic_name("t");
+    topic.partitions = vec![x];
+    r.topics = vec![topic];
+    assert!(
+        matches!(h.call(8, r).await, Some(ResponseKind::OffsetCommit(r)) if r.topics[0].partitions[0].error_code == 0)
+    );
+    // A group with members keeps its offsets.
+    let (l, _f, generation) = stable_pair(&h, G).await;
+    assert_eq!(commit(&h, 8, generation, &l, &[("t", 1, 9)]).await, vec![0]);
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let stored = h.committed();
+        let outside_gone = !stored.offsets.iter().any(|o| o.group_id == "outside")
+            && !stored.groups.iter().any(|g| g.group_id == "outside");
+        if outside_gone {
+            assert!(stored
+                .offsets
+                .iter()
+                .any(|o| o.group_id == G && o.committed_offset == 9));
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never expired: {stored:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let listed = h.ctx.groups.list();
+    assert!(
+        !listed.iter().any(|g| g.group_id == "outside"),
+        "gone from memory too"
+    );
+    let kept = h
+        .ctx
+        .groups
+        .fetch_offsets(G, Some(vec![("t".into(), vec![1])]), false);
+    assert_eq!(kept[0].1[0].offset, 9);
+}

@@ -111,3 +111,38 @@ async fn a_failed_offset_commit_is_coordinator_not_available_and_changes_nothing
     let kept = super::group_offsets::fetch(&h, 8, Some(&[("co", 0), ("co", 1)])).await;
     assert_eq!(kept, vec![("co".into(), 0, 5), ("co".into(), 1, -1)]);
 }
+
+#[tokio::test]
+async fn a_timeout_abort_whose_commit_fails_is_tried_again_until_the_lso_moves() {
+    use kafka_protocol::messages::{InitProducerIdRequest, ProducerId, ResponseKind};
+    let h = harness();
+    let (pid, epoch) = setup(&h, "retry").await;
+    let mut r = InitProducerIdRequest::default();
+    r.transactional_id = Some(super::transactions::tid("retry"));
+    r.transaction_timeout_ms = 300;
+    r.producer_id = ProducerId(pid);
+    r.producer_epoch = epoch;
+    let epoch = match h.call(4, r).await {
+        Some(ResponseKind::InitProducerId(r)) => r.producer_epoch,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(add_partitions(&h, "retry", pid, epoch, "t").await, 0);
+    assert_eq!(produce_txn(&h, "retry", pid, epoch, 0, 1).await, (0, 1));
+    // The timeout's abort hits a failing store; its retry must still end the transaction.
+    fail_next_commit(&h);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let f = fetch(&h, 1).await;
+        if f.last_stable_offset == f.high_watermark {
+            assert_eq!(f.aborted, vec![(pid, 1)]);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the LSO stayed pinned at {} (high watermark {})",
+            f.last_stable_offset,
+            f.high_watermark
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -48,7 +48,11 @@ pub fn harness_with(config: BrokerConfig, cache_budget: usize) -> Harness {
 
 /// A harness whose memory is rebuilt from `store` by recovery, as a worker start does.
 fn harness_on(config: BrokerConfig, cache_budget: usize, mut store: MemStore) -> Harness {
-    let registry = Arc::new(Registry::new(cache_budget));
+    let registry = Arc::new(Registry::with_caps(
+        cache_budget,
+        config.max_topics,
+        config.max_partitions,
+    ));
     let recovered = crate::recovery::rebuild(&mut store, &registry).unwrap();
     let (bridge, mut inbox) = crate::net::bridge().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
@@ -61,6 +65,7 @@ fn harness_on(config: BrokerConfig, cache_budget: usize, mut store: MemStore) ->
         while !flag.load(Ordering::Relaxed) {
             let cmds = inbox.drain(1024);
             if cmds.is_empty() {
+                writer.tick(&mut *lock(&shared));
                 std::thread::sleep(Duration::from_millis(1));
             } else {
                 writer.process(&mut *lock(&shared), cmds);
@@ -104,6 +109,7 @@ pub fn group_harness(limits: Limits) -> Harness {
         loop {
             let cmds = inbox.drain(1024);
             if cmds.is_empty() {
+                writer.tick(&mut *lock(&shared));
                 tokio::time::sleep(Duration::from_millis(1)).await;
             } else {
                 writer.process(&mut *lock(&shared), cmds);

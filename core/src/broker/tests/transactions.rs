@@ -21,7 +21,7 @@ fn code(e: ResponseError) -> i16 {
     e.code()
 }
 
-fn tid(s: &str) -> TransactionalId {
+pub(super) fn tid(s: &str) -> TransactionalId {
     TransactionalId(str_bytes(s))
 }
 
@@ -283,7 +283,7 @@ async fn transactional_offsets_are_visible_only_after_commit() {
     let visible = |h: &Harness| {
         h.ctx
             .groups
-            .fetch_offsets("g", Some(vec![("t".into(), vec![0])]))[0]
+            .fetch_offsets("g", Some(vec![("t".into(), vec![0])]), false)[0]
             .1[0]
             .offset
     };
@@ -425,4 +425,84 @@ fn patterns_match_wildcards_and_literals() {
     assert!(!crate::broker::list_transactions::matches_pattern(
         "exact", "exactly"
     ));
+}
+
+#[tokio::test]
+async fn offset_fetch_requiring_stable_offsets_waits_out_an_open_transaction() {
+    use kafka_protocol::messages::offset_fetch_request::{
+        OffsetFetchRequestGroup, OffsetFetchRequestTopic, OffsetFetchRequestTopics,
+    };
+    let h = harness();
+    let (pid, epoch) = setup(&h, "stable").await;
+    let mut r = AddOffsetsToTxnRequest::default();
+    r.transactional_id = tid("stable");
+    r.producer_id = ProducerId(pid);
+    r.producer_epoch = epoch;
+    r.group_id = GroupId(str_bytes("sg"));
+    assert!(
+        matches!(h.call(3, r).await, Some(ResponseKind::AddOffsetsToTxn(r)) if r.error_code == 0)
+    );
+    let mut p = TxnOffsetCommitRequestPartition::default();
+    p.partition_index = 0;
+    p.committed_offset = 1;
+    let mut t = TxnOffsetCommitRequestTopic::default();
+    t.name = topic_name("t");
+    t.partitions = vec![p];
+    let mut c = TxnOffsetCommitRequest::default();
+    c.transactional_id = tid("stable");
+    c.group_id = GroupId(str_bytes("sg"));
+    c.producer_id = ProducerId(pid);
+    c.producer_epoch = epoch;
+    c.generation_id = -1;
+    c.topics = vec![t];
+    assert!(matches!(
+        h.call(3, c).await,
+        Some(ResponseKind::TxnOffsetCommit(_))
+    ));
+
+    // (error, offset) of partition t-0 for group sg at `v`.
+    let fetch = |stable: bool, v: i16| {
+        let mut r = OffsetFetchRequest::default();
+        r.require_stable = stable;
+        if v <= 7 {
+            r.group_id = GroupId(str_bytes("sg"));
+            let mut t = OffsetFetchRequestTopic::default();
+            t.name = topic_name("t");
+            t.partition_indexes = vec![0];
+            r.topics = Some(vec![t]);
+        } else {
+            let mut t = OffsetFetchRequestTopics::default();
+            t.name = topic_name("t");
+            t.partition_indexes = vec![0];
+            let mut g = OffsetFetchRequestGroup::default();
+            g.group_id = GroupId(str_bytes("sg"));
+            g.topics = Some(vec![t]);
+            r.groups = vec![g];
+        }
+        let h = &h;
+        async move {
+            match h.call(v, r).await {
+                Some(ResponseKind::OffsetFetch(r)) if v <= 7 => {
+                    let p = &r.topics[0].partitions[0];
+                    (p.error_code, p.committed_offset)
+                }
+                Some(ResponseKind::OffsetFetch(r)) => {
+                    let p = &r.groups[0].topics[0].partitions[0];
+                    (p.error_code, p.committed_offset)
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    let unstable = code(ResponseError::UnstableOffsetCommit);
+    assert_eq!(fetch(true, 7).await, (unstable, -1));
+    assert_eq!(fetch(true, 8).await, (unstable, -1));
+    assert_eq!(
+        fetch(false, 7).await,
+        (0, -1),
+        "without require_stable: the committed one"
+    );
+    assert_eq!(end_txn(&h, "stable", pid, epoch, true).await, 0);
+    assert_eq!(fetch(true, 7).await, (0, 1));
+    assert_eq!(fetch(true, 8).await, (0, 1));
 }

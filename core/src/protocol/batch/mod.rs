@@ -171,6 +171,7 @@ fn header(batch: &[u8]) -> Result<BatchInfo, BatchError> {
         is_transactional: attributes::is_transactional(attrs),
         is_control: attributes::is_control(attrs),
         compression,
+        decompressed_len: 0,
     })
 }
 

@@ -70,6 +70,8 @@ pub struct BatchInfo {
     pub is_transactional: bool,
     pub is_control: bool,
     pub compression: Compression,
+    /// Bytes its records section decompressed to (0 when uncompressed; set by validation).
+    pub decompressed_len: usize,
 }
 
 /// One decoded record; headers keep order, duplicates and null values.
@@ -82,18 +84,23 @@ pub struct Record {
     pub headers: Vec<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
-/// Validate every batch in `records` (one partition's produce data), in order.
+/// Validate every batch in `records` (one partition's produce data), in order. Decompression
+/// produces at most `max_decompressed` bytes across all of them; each info says how many its
+/// batch took.
 pub fn validate_batches(
     records: &[u8],
     max_decompressed: usize,
 ) -> Result<Vec<BatchInfo>, BatchError> {
     let mut infos = Vec::new();
+    let mut left = max_decompressed;
     for_each_batch(records, |batch, mut info| {
         let mut newest = i64::MIN;
-        visit_records(batch, &info, max_decompressed, |r| {
+        let produced = visit_records(batch, &info, left, |r| {
             newest = newest.max(r.timestamp);
             Ok(())
         })?;
+        left -= produced.min(left);
+        info.decompressed_len = produced;
         // Some clients (Sarama before 1.27, for one) leave the header's max timestamp at -1;
         // the stored column takes the newest record timestamp, as Kafka recomputes it. The
         // bytes stay as sent.
@@ -114,6 +121,7 @@ pub fn decode_records(batch: &[u8], max_decompressed: usize) -> Result<Vec<Recor
             out.push(r.to_record()?);
             Ok(())
         })
+        .map(drop)
     })?;
     Ok(out)
 }
@@ -147,12 +155,13 @@ impl RecordRef<'_> {
 }
 
 /// Decompress if needed and parse every record, checking offset deltas run 0..count-1.
+/// Returns the bytes decompression produced (0 for an uncompressed batch).
 fn visit_records(
     batch: &[u8],
     info: &BatchInfo,
     max_decompressed: usize,
     mut f: impl FnMut(RecordRef<'_>) -> Result<(), BatchError>,
-) -> Result<(), BatchError> {
+) -> Result<usize, BatchError> {
     let section = batch.get(HEADER_LEN..).unwrap_or_default();
     let owned;
     let plain = if info.compression == Compression::None {
@@ -214,7 +223,11 @@ fn visit_records(
     if !r.0.is_empty() {
         return Err(corrupt("bytes after the last record"));
     }
-    Ok(())
+    Ok(if info.compression == Compression::None {
+        0
+    } else {
+        plain.len()
+    })
 }
 
 fn header_pair<'a>(r: &mut Reader<'a>) -> Result<(&'a [u8], Option<&'a [u8]>), BatchError> {

@@ -9,6 +9,7 @@ fn producer(epoch: i16) -> ProducerEntry {
     ProducerEntry {
         epoch,
         transactional_id: None,
+        last_used_ms: 0,
     }
 }
 
@@ -138,7 +139,7 @@ mod properties {
         /// else (an older retry, a gap) is OUT_OF_ORDER_SEQUENCE_NUMBER and changes nothing.
         #[test]
         fn the_sequence_window_follows_kafkas_rules(sends in prop::collection::vec(send(), 1..40)) {
-            let producer = ProducerEntry { epoch: 3, transactional_id: None };
+            let producer = ProducerEntry { epoch: 3, transactional_id: None, last_used_ms: 0 };
             let mut window = PartitionSeqs { epoch: 3, ..PartitionSeqs::default() };
             // Every batch appended, in order: (first_seq, count, base_offset).
             let mut sent: Vec<(i32, i32, i64)> = Vec::new();

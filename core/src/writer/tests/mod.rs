@@ -1,3 +1,5 @@
 //! Writer tests.
 
+mod expiry;
+mod group_changes;
 mod group_commit;

@@ -1,0 +1,1 @@
+DELETE FROM kafka.producers WHERE producer_id = ANY($1::bigint[])

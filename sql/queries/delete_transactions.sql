@@ -1,0 +1,1 @@
+DELETE FROM kafka.transactions WHERE transactional_id = ANY($1::text[])
