@@ -349,7 +349,7 @@ public final class JavaClientMatrix {
             }
             var offsets = get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
             check(offsets.get(tp) != null && offsets.get(tp).offset() == 6, "admin sees %s", offsets);
-            return "subscribe, commitSync with metadata, committed(); the next member resumes at 6";
+            return groupType(protocol, group) + "; subscribe, commitSync with metadata, committed(); the next member resumes at 6";
         };
     }
 
@@ -368,6 +368,7 @@ public final class JavaClientMatrix {
                     return partitionsOf(a).size() == 4;
                 });
                 Set<Integer> pa, pb;
+                String how;
                 try (var b = consumer(groupProps(protocol, group))) {
                     b.subscribe(List.of(topic));
                     waitUntil("two-member split", () -> {
@@ -382,14 +383,23 @@ public final class JavaClientMatrix {
                     pb = partitionsOf(b);
                     var d = describeGroup(group);
                     check(d.members().size() == 2, "describe: %d members", d.members().size());
+                    how = groupType(protocol, group);
                 }
                 waitUntil("a owns all again", () -> {
                     a.poll(Duration.ofMillis(100));
                     return partitionsOf(a).size() == 4;
                 });
-                return "split " + pa + " / " + pb + ", back to one member after leave";
+                return how + "; split " + pa + " / " + pb + ", back to one member after leave";
             }
         };
+    }
+
+    /** Proves the protocol the group runs: the broker describes its type. */
+    String groupType(String protocol, String group) throws Exception {
+        var d = describeGroup(group);
+        var want = protocol.equals(CONSUMER) ? org.apache.kafka.common.GroupType.CONSUMER : org.apache.kafka.common.GroupType.CLASSIC;
+        check(d.type() == want, "group type %s, want %s", d.type(), want);
+        return "group type " + d.type() + (d.partitionAssignor().isEmpty() ? "" : ", assignor " + d.partitionAssignor());
     }
 
     ConsumerGroupDescription describeGroup(String group) throws Exception {
