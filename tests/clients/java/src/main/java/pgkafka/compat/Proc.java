@@ -80,6 +80,26 @@ public final class Proc {
         Matrix.check(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "broker restart failed: %s", cmd);
     }
 
+    private static final List<Process> CHILDREN = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    static {
+        // A runner ended by its hang guard's SIGTERM takes its children with it.
+        Runtime.getRuntime().addShutdownHook(new Thread(Proc::killAll));
+    }
+
+    /** Remembers a long-lived child so that killAll ends it. */
+    public static Process track(Process p) {
+        CHILDREN.add(p);
+        return p;
+    }
+
+    /** SIGKILLs every tracked child still running (call before Matrix.finish, which halts). */
+    public static void killAll() {
+        for (Process p : CHILDREN) {
+            p.destroyForcibly();
+        }
+    }
+
     public static boolean canRestartBroker() {
         String cmd = System.getenv("PG_KAFKA_RESTART_CMD");
         return cmd != null && !cmd.isBlank();

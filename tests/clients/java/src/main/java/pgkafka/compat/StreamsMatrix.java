@@ -56,8 +56,8 @@ public final class StreamsMatrix {
     }
 
     static Process start(String appId, String in, String out, Path state, Path log) throws Exception {
-        return Proc.builder(WordCountApp.class.getName(), List.of(appId, in, out, state.toString()))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return Proc.track(Proc.builder(WordCountApp.class.getName(), List.of(appId, in, out, state.toString()))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start());
     }
 
     /** Every (word, count) the output holds, in offset order per partition, at isolation. */
@@ -162,6 +162,7 @@ public final class StreamsMatrix {
         StreamsMatrix s = new StreamsMatrix();
         Matrix m = new Matrix("kafka-streams", Clients.kafkaVersion());
         m.run("streams_eos", Duration.ofSeconds(420), s::streamsEos);
+        Proc.killAll();
         m.finish();
     }
 }

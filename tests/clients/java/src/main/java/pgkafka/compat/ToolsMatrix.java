@@ -225,6 +225,7 @@ public final class ToolsMatrix {
         Process prod = Proc.builder(VERIFIABLE_PRODUCER, List.of("--bootstrap-server", BOOTSTRAP, "--topic", topic, "--max-messages", String.valueOf(n),
                 "--throughput", "20000", "--acks", "-1", "--command-config", conf.toString()))
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Proc.track(prod);
         int restartAt = n / 3;
         boolean restarted = false;
         try (var r = new BufferedReader(new InputStreamReader(prod.getInputStream(), StandardCharsets.UTF_8))) {
@@ -256,6 +257,7 @@ public final class ToolsMatrix {
         Process cons = Proc.builder(VERIFIABLE_CONSUMER, List.of("--bootstrap-server", BOOTSTRAP, "--topic", topic, "--group-id", group,
                 "--max-messages", String.valueOf(n), "--reset-policy", "earliest", "--verbose"))
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Proc.track(cons);
         restarted = false;
         int commits = 0;
         try (var r = new BufferedReader(new InputStreamReader(cons.getInputStream(), StandardCharsets.UTF_8))) {
@@ -301,6 +303,7 @@ public final class ToolsMatrix {
         m.run("cli_get_offsets", t::cliGetOffsets);
         m.run("cli_perf", Duration.ofSeconds(240), t::cliPerf);
         m.run("verifiable_restart", Duration.ofSeconds(600), t::verifiableRestart);
+        Proc.killAll();
         m.finish();
     }
 }
