@@ -65,6 +65,10 @@ EXPECTED_UNSUPPORTED_BY_CLIENT = {
         "pending broker fix: OffsetCommit v9 with generation -1 and librdkafka's client-generated member id is refused with ILLEGAL_GENERATION (BROKER_FIXES.md 2)",
     ("confluent-kafka-python", "kip848_assign_grow"):
         "pending broker fix: OffsetCommit v9 with generation -1 and librdkafka's client-generated member id is refused with ILLEGAL_GENERATION (BROKER_FIXES.md 2)",
+    ("sarama", "list_offsets_max_timestamp"):
+        "pending broker fix: ListOffsets v6 with timestamp -3 (MAX_TIMESTAMP) is answered INVALID_REQUEST (BROKER_FIXES.md 4)",
+    ("kafka-go", "list_offsets_max_timestamp"):
+        "pending broker fix: ListOffsets v5 with timestamp -3 (MAX_TIMESTAMP) is answered INVALID_REQUEST (BROKER_FIXES.md 4)",
     ("kafka-connect", "connect_default_replication_factor"):
         "pending broker fix: CreateTopics with replication factor 3 is refused (INVALID_REPLICATION_FACTOR, \"this broker is a single node\") (BROKER_FIXES.md 3)",
 }

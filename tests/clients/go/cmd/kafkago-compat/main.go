@@ -463,7 +463,8 @@ func listOffsetsMaxTimestamp() string {
 		msgs = append(msgs, kafka.Message{Value: []byte("v"), Time: base.Add(time.Duration(d) * time.Millisecond)})
 	}
 	write(topic, 0, msgs, nil)
-	// -3 is ListOffsets' MAX_TIMESTAMP spec (v7+, KIP-734); kafka-go names no constant for it.
+	// -3 is ListOffsets' MAX_TIMESTAMP spec (KIP-734); kafka-go names no constant for it and sends it
+	// with ListOffsets v5, the newest it speaks.
 	po := offsets(topic, kafka.OffsetRequest{Partition: 0, Timestamp: -3})
 	ts, ok := po.Offsets[1]
 	Check(ok && ts.Equal(base.Add(4*time.Second)), "max timestamp: %v", po.Offsets)

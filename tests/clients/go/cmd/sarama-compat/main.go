@@ -284,6 +284,20 @@ func listOffsets() string {
 	return "Client.GetOffset: oldest, newest, by timestamp; ClusterAdmin.ListOffsets by timestamp"
 }
 
+func listOffsetsMaxTimestamp() string {
+	topic := Unique("sa-lomax")
+	create(topic, 1)
+	base := produceAt(topic, []int{0, 4000, 1000, 2000, 3000})
+	a := admin()
+	defer a.Close()
+	// -3 is ListOffsets' MAX_TIMESTAMP spec (KIP-734); Sarama names no constant for it and sends it
+	// with ListOffsets v6, the newest it speaks.
+	r := Must1(a.ListOffsets(map[string]map[int32]int64{topic: {0: -3}}, nil))
+	Must(noErr(r[topic][0].Err))
+	Check(r[topic][0].Offset == 1 && r[topic][0].Timestamp == base.Add(4*time.Second).UnixMilli(), "max timestamp: offset %d timestamp %d", r[topic][0].Offset, r[topic][0].Timestamp)
+	return "ClusterAdmin.ListOffsets with timestamp -3: offset 1 of timestamps out of order"
+}
+
 func adminDeleteRecords() string {
 	topic := Unique("sa-dr")
 	create(topic, 1)
@@ -724,7 +738,7 @@ func main() {
 		{Name: "describe_cluster", Fn: describeCluster},
 		{Name: "alter_configs", Fn: alterConfigs},
 		{Name: "admin_delete_records", Fn: adminDeleteRecords},
-		{Name: "list_offsets_max_timestamp", Fn: NA("Sarama sends ListOffsets v6 at most, and MAX_TIMESTAMP (-3) needs v7 (KIP-734); asked with v6 the broker answers INVALID_REQUEST")},
+		{Name: "list_offsets_max_timestamp", Fn: listOffsetsMaxTimestamp},
 		{Name: "admin_acls", Fn: adminACLs},
 		{Name: "txn_offset_commit", Fn: txnOffsetCommit},
 		{Name: "simple_commit_assign", Fn: simpleCommitAssign},
