@@ -196,7 +196,7 @@ COMPAT_DIR := $(CURDIR)/target/compat
 JAVA_DIR := $(CLIENTS)/java
 JAVA_BUILD := $(CURDIR)/target/compat-java
 M2 := $(CURDIR)/target/m2
-MVN := mvn -B -q -Dmaven.repo.local=$(M2) -Dcompat.build.dir=$(JAVA_BUILD)
+MVN := mvn -B -q -Dstyle.color=never -Dmaven.repo.local=$(M2) -Dcompat.build.dir=$(JAVA_BUILD)
 JAVA_RESOLVED := $(M2)/.resolved
 JAVA_JAR := $(JAVA_BUILD)/pg-kafka-compat-jvm-1.jar
 JAVA_RUN = java -cp $(JAVA_JAR):$$(cat $(JAVA_BUILD)/classpath.txt)
