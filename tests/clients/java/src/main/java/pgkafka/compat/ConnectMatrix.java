@@ -197,7 +197,7 @@ public final class ConnectMatrix {
         writeLines(0, FIRST);
         startWorker();
         var r = put("/connectors/" + id + "-source/config", "{\"connector.class\":\"pgkafka.compat.connect.LineFileSourceConnector\",\"tasks.max\":\"1\","
-                + "\"file\":\"" + source + "\",\"topic\":\"" + topic + "\",\"batch.size\":\"500\",\"exactly.once.support\":\"required\"}");
+                + "\"file\":\"" + source + "\",\"topic\":\"" + topic + "\",\"batch.size\":\"100\",\"exactly.once.support\":\"required\"}");
         check(r.statusCode() / 100 == 2, "create source: %d %s", r.statusCode(), r.body());
         r = put("/connectors/" + id + "-sink/config", "{\"connector.class\":\"pgkafka.compat.connect.LineFileSinkConnector\",\"tasks.max\":\"1\","
                 + "\"file\":\"" + sink + "\",\"topics\":\"" + topic + "\",\"consumer.override.isolation.level\":\"read_committed\"}");
@@ -230,8 +230,31 @@ public final class ConnectMatrix {
 
     String connectRestart() throws Exception {
         check(proc != null, "connect_distributed did not start a worker");
+        // More lines trickle in (50 every 50 ms) while the worker runs; SIGKILL it while they are
+        // on their way (the source sends at most 100 lines a transaction), then start it again.
+        Thread writer = new Thread(() -> {
+            try {
+                for (int i = FIRST; i < FIRST + SECOND; i += 50) {
+                    writeLines(i, i + 50);
+                    Thread.sleep(50);
+                }
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        }, "line-writer");
+        writer.start();
+        int before = Matrix.waitUntil("the sink past line " + (FIRST + SECOND / 5), Duration.ofSeconds(60), () -> {
+            try {
+                int n = sinkLines().size();
+                return n > FIRST + SECOND / 5 ? n : null;
+            } catch (Exception e) {
+                return null;
+            }
+        });
         proc.destroyForcibly().waitFor(); // SIGKILL
-        writeLines(FIRST, FIRST + SECOND);
+        writer.join();
+        long endAtKill = admin.listOffsets(Map.of(new TopicPartition(topic, 0), OffsetSpec.latest())).all().get(60, TimeUnit.SECONDS)
+                .get(new TopicPartition(topic, 0)).offset();
         startWorker();
         waitRunning(id + "-source");
         waitRunning(id + "-sink");
@@ -250,8 +273,8 @@ public final class ConnectMatrix {
             check(distinct.contains("line " + i), "line %d lost", i);
         }
         check(distinct.size() == total, "%d distinct lines, want %d", distinct.size(), total);
-        return String.format("worker killed (SIGKILL) and restarted, %d more lines: all %d lines in the sink file, %d written twice (the sink is at-least-once: records after its last offset commit)",
-                SECOND, total, lines.size() - distinct.size());
+        return String.format("%d more lines, worker SIGKILLed with %d lines in the sink (topic end offset %d) and restarted: all %d lines in the sink file, %d written twice (the sink is at-least-once: records after its last offset commit)",
+                SECOND, before, endAtKill, total, lines.size() - distinct.size());
     }
 
     String connectExactlyOnceSource() throws Exception {
@@ -267,7 +290,7 @@ public final class ConnectMatrix {
         proc.destroy();
         proc.waitFor(60, TimeUnit.SECONDS);
         proc.destroyForcibly();
-        return String.format("exactly.once.source.support=enabled, exactly.once.support=required: after the SIGKILL the topic holds each of the %d lines once (read_committed); end offset %d counts %d transaction markers",
+        return String.format("exactly.once.source.support=enabled, exactly.once.support=required: after the SIGKILL the topic holds each of the %d lines once (read_committed); end offset %d counts %d transaction markers (commits and aborts)",
                 total, end, end - total) + (status.contains("RUNNING") ? "" : " " + status);
     }
 

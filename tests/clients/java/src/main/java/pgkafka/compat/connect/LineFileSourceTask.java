@@ -14,7 +14,7 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
 
-/** The task of {@link LineFileSourceConnector}: complete lines only, offset = byte position. */
+/** The task of {@link LineFileSourceConnector}: complete lines only, at most batch.size a poll; offset = byte position. */
 public final class LineFileSourceTask extends SourceTask {
     private Path file;
     private String topic;
@@ -22,7 +22,7 @@ public final class LineFileSourceTask extends SourceTask {
     private Map<String, String> partition;
     private long position;
     private FileChannel channel;
-    private final ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+    private final ByteBuffer buf = ByteBuffer.allocate(1 << 14);
     private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
 
     @Override
@@ -40,28 +40,34 @@ public final class LineFileSourceTask extends SourceTask {
         try {
             if (channel == null) {
                 channel = FileChannel.open(file, StandardOpenOption.READ);
-                channel.position(position);
             }
+            // Every poll starts at the byte after the last line sent: a partial last line, or
+            // lines beyond the batch, are read again next time.
+            channel.position(position);
+            pending.reset();
             List<SourceRecord> out = new ArrayList<>();
-            long linePos = position + pending.size();
+            long linePos = position;
+            read:
             while (out.size() < batchSize) {
                 buf.clear();
                 int n = channel.read(buf);
                 if (n <= 0) {
                     break;
                 }
-                byte[] chunk = new byte[n];
                 buf.flip();
-                buf.get(chunk);
-                for (byte b : chunk) {
+                while (buf.hasRemaining()) {
+                    byte b = buf.get();
                     linePos++;
-                    if (b == '\n') {
-                        String line = pending.toString(StandardCharsets.UTF_8);
-                        pending.reset();
-                        position = linePos;
-                        out.add(new SourceRecord(partition, Map.of("position", position), topic, 0, null, null, Schema.STRING_SCHEMA, line));
-                    } else {
+                    if (b != '\n') {
                         pending.write(b);
+                        continue;
+                    }
+                    String line = pending.toString(StandardCharsets.UTF_8);
+                    pending.reset();
+                    position = linePos;
+                    out.add(new SourceRecord(partition, Map.of("position", position), topic, 0, null, null, Schema.STRING_SCHEMA, line));
+                    if (out.size() >= batchSize) {
+                        break read;
                     }
                 }
             }
