@@ -45,7 +45,7 @@ public final class ConnectMatrix {
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     final String id = unique("connect");
     final String topic = id + "-lines";
-    Path dir, worker, source, sink, log;
+    Path dir, rfDir, worker, source, sink, log;
     Process proc;
 
     void writeLines(int from, int to) throws Exception {
@@ -74,7 +74,7 @@ public final class ConnectMatrix {
 
     /** A worker left at Connect's default replication factor (3) for its internal topics. */
     String connectDefaultReplicationFactor() throws Exception {
-        Path d = Files.createTempDirectory("pgkafka-connect-rf");
+        Path d = rfDir = Files.createTempDirectory("pgkafka-connect-rf");
         String group = unique("connect-rf3");
         writeWorker(d.resolve("worker.properties"), group, "");
         Path wlog = d.resolve("worker.log");
@@ -304,6 +304,8 @@ public final class ConnectMatrix {
             m.run("connect_exactly_once_source", Duration.ofSeconds(120), c::connectExactlyOnceSource);
         } finally {
             Proc.killAll();
+            Proc.deleteTree(c.dir);
+            Proc.deleteTree(c.rfDir);
         }
         m.finish();
     }

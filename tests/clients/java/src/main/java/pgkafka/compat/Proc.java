@@ -100,6 +100,18 @@ public final class Proc {
         }
     }
 
+    /** Removes a scratch directory a scenario made (state dirs, worker files). */
+    public static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // scratch space: a leftover is harmless
+        }
+    }
+
     public static boolean canRestartBroker() {
         String cmd = System.getenv("PG_KAFKA_RESTART_CMD");
         return cmd != null && !cmd.isBlank();

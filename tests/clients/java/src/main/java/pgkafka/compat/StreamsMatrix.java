@@ -36,6 +36,7 @@ public final class StreamsMatrix {
     static final String[] WORDS = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda"};
 
     final Admin admin = admin();
+    Path state, log;
 
     static String line(int i) {
         return WORDS[i % WORDS.length] + " " + WORDS[(i * 7 + 3) % WORDS.length] + " " + WORDS[(i / 3) % WORDS.length];
@@ -93,8 +94,8 @@ public final class StreamsMatrix {
                 want.merge(w, 1L, Long::sum);
             }
         }
-        Path state = Files.createTempDirectory("pgkafka-streams");
-        Path log = Files.createTempFile("pgkafka-streams", ".log");
+        state = Files.createTempDirectory("pgkafka-streams");
+        log = Files.createTempFile("pgkafka-streams", ".log");
         produce(in, 0, LINES / 2);
         Process first = start(appId, in, out, state, log);
         long half = 3L * LINES / 4;
@@ -163,6 +164,8 @@ public final class StreamsMatrix {
         Matrix m = new Matrix("kafka-streams", Clients.kafkaVersion());
         m.run("streams_eos", Duration.ofSeconds(420), s::streamsEos);
         Proc.killAll();
+        Proc.deleteTree(s.state);
+        Proc.deleteTree(s.log);
         m.finish();
     }
 }

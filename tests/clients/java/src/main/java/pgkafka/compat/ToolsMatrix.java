@@ -247,6 +247,7 @@ public final class ToolsMatrix {
             }
         }
         check(prod.waitFor(120, TimeUnit.SECONDS), "verifiable producer did not exit");
+        java.nio.file.Files.deleteIfExists(conf);
         check(restarted, "the producer finished before the restart point");
         check(acked.cardinality() == n && sendErrors.get() == 0, "acked %d of %d, %d send errors, the first: %s", acked.cardinality(), n, sendErrors.get(), firstError[0]);
         long total = endOffset(topic, 0) + endOffset(topic, 1) + endOffset(topic, 2);
