@@ -6,7 +6,9 @@
 //! [`writer::Writer`] from the background worker's main thread; nothing here calls Postgres.
 
 pub mod broker;
+pub mod clock;
 pub mod config;
+pub mod error;
 pub mod failpoint;
 pub mod group;
 pub mod log;

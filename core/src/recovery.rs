@@ -30,7 +30,10 @@ pub struct Recovered {
 }
 
 /// Load every topic and its partitions' tails into `registry`.
-pub fn rebuild<S: Store>(store: &mut S, registry: &Registry) -> Result<Recovered, StoreError> {
+pub fn rebuild<S: Store + ?Sized>(
+    store: &mut S,
+    registry: &Registry,
+) -> Result<Recovered, StoreError> {
     let snapshot = store.load_topics()?;
     let total: usize = snapshot.partitions.len().max(1);
     let share = registry_budget(registry) / total;
@@ -118,74 +121,4 @@ fn restore_producers(snapshot: &Snapshot, registry: &Registry, out: &mut Recover
 fn registry_budget(registry: &Registry) -> usize {
     // An empty registry's share is the whole budget.
     registry.partition_cache_share()
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeMap;
-
-    use bytes::Bytes;
-    use tokio::sync::oneshot;
-
-    use super::*;
-    use crate::log::ReadResult;
-    use crate::writer::{Append, Command, NewTopic, PendingBatch, Writer};
-
-    #[test]
-    fn rebuild_restores_heads_and_tails_at_the_same_offsets() {
-        let registry = Arc::new(Registry::new(1 << 20));
-        let mut writer = Writer::new(registry.clone());
-        let mut store = crate::store::MemStore::new();
-        let (tx, mut rx) = oneshot::channel();
-        writer.process(
-            &mut store,
-            vec![Command::CreateTopics {
-                topics: vec![NewTopic {
-                    name: "r".into(),
-                    partitions: 2,
-                    configs: BTreeMap::new(),
-                }],
-                validate_only: false,
-                reply: tx,
-            }],
-        );
-        let topic = rx.try_recv().unwrap().remove(0).unwrap();
-        for n in 1..=3 {
-            let batch = PendingBatch {
-                bytes: Bytes::from(vec![n as u8; 70]),
-                record_count: n,
-                last_offset_delta: n - 1,
-                base_timestamp: 0,
-                max_timestamp: 0,
-                attributes: 0,
-                producer_id: -1,
-                producer_epoch: -1,
-                base_sequence: -1,
-            };
-            writer.process(
-                &mut store,
-                vec![Command::Produce {
-                    appends: vec![Append {
-                        topic: topic.clone(),
-                        partition: 1,
-                        batches: vec![batch],
-                    }],
-                    reply: None,
-                }],
-            );
-        }
-        let fresh = Registry::new(1 << 20);
-        let r = rebuild(&mut store, &fresh).unwrap();
-        assert_eq!(r.topics, 1);
-        assert_eq!(r.partitions, 2);
-        let t = fresh.get("r").unwrap();
-        assert_eq!(t.id, topic.id);
-        assert_eq!(t.partition(0).unwrap().high_watermark(), 0);
-        let p1 = t.partition(1).unwrap();
-        assert_eq!(p1.high_watermark(), 6);
-        match p1.read(3, usize::MAX) {
-            ReadResult::Batches(b) => assert_eq!(&b[0][..8], &3i64.to_be_bytes()),
-            other => panic!("{other:?}"),
-        }
-    }
 }

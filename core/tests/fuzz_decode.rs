@@ -7,7 +7,9 @@
 //!
 //! Iterations: `PG_KAFKA_FUZZ_ITERS` (default 100000; `make fuzz` runs 10 million).
 
-#[path = "../src/protocol/samples.rs"]
+// An integration test cannot see the library's test-only modules, and its counting allocator
+// needs a binary of its own, so it includes the shared samples by path.
+#[path = "../src/protocol/tests/samples/mod.rs"]
 mod samples;
 
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -2,6 +2,13 @@
 //! main loop, the SPI-backed store, transactions that survive Postgres ERRORs, and the SQL
 //! functions that decode stored batches. Nothing outside this module imports pgrx.
 
+/// The text of one statement of sql/queries/, compiled in.
+macro_rules! query {
+    ($name:literal) => {
+        include_str!(concat!("../../sql/queries/", $name, ".sql"))
+    };
+}
+
 mod consistency;
 mod guc;
 mod sql;

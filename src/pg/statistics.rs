@@ -23,12 +23,11 @@ pub(crate) fn ensure() -> Result<Option<u128>, String> {
                                  WHERE starelid = 'kafka.batches'::regclass)",
         )
     })?
-    .map_err(|e| e.to_string())?
     .unwrap_or(false);
     if !missing {
         return Ok(None);
     }
     let started = std::time::Instant::now();
-    txn::run(|| Spi::run("ANALYZE kafka.batches"))?.map_err(|e| e.to_string())?;
+    txn::run(|| Spi::run("ANALYZE kafka.batches"))?;
     Ok(Some(started.elapsed().as_millis()))
 }

@@ -7,7 +7,6 @@
 //! the writer's thread for long.
 
 use std::collections::BTreeMap;
-use std::panic::AssertUnwindSafe;
 
 use bytes::Bytes;
 use pg_kafka_core::log::Batch;
@@ -21,12 +20,6 @@ use super::{store_groups, store_producers, txn};
 /// Batches fetched per statement by chunked reads.
 const CHUNK_ROWS: i64 = 16;
 
-macro_rules! query {
-    ($name:literal) => {
-        include_str!(concat!("../../sql/queries/", $name, ".sql"))
-    };
-}
-
 /// The SPI store. Stateless: all state is in the tables.
 pub struct SpiStore;
 
@@ -38,17 +31,10 @@ pub(crate) fn to_uuid(u: pgrx::Uuid) -> uuid::Uuid {
     uuid::Uuid::from_bytes(*u.as_bytes())
 }
 
-fn err(e: impl std::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
-}
-
-/// Run `f` in a transaction; a Postgres ERROR or an SPI error both become a StoreError.
+/// Run `f` atomically; a Postgres ERROR or an SPI error both roll it back and become a
+/// StoreError.
 fn in_txn<R>(f: impl FnOnce() -> SpiResult<R>) -> Result<R, StoreError> {
-    match txn::run(AssertUnwindSafe(f)) {
-        Ok(Ok(r)) => Ok(r),
-        Ok(Err(e)) => Err(err(e)),
-        Err(msg) => Err(StoreError(msg)),
-    }
+    txn::run(f).map_err(StoreError)
 }
 
 fn batches(table: SpiTupleTable<'_>) -> SpiResult<Vec<Batch>> {

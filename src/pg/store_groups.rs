@@ -12,12 +12,6 @@ use pgrx::spi::{SpiClient, SpiResult};
 
 use super::store::{to_uuid, uuid};
 
-macro_rules! query {
-    ($name:literal) => {
-        include_str!(concat!("../../sql/queries/", $name, ".sql"))
-    };
-}
-
 /// Write the group parts of a write set inside the current transaction.
 pub(crate) fn write(client: &mut SpiClient<'_>, ws: &WriteSet) -> SpiResult<()> {
     if !ws.delete_groups.is_empty() {

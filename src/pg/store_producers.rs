@@ -16,12 +16,6 @@ use pgrx::spi::{SpiClient, SpiResult};
 
 use super::store::{to_uuid, uuid};
 
-macro_rules! query {
-    ($name:literal) => {
-        include_str!(concat!("../../sql/queries/", $name, ".sql"))
-    };
-}
-
 /// Write the producer and transaction parts of a write set inside the current transaction.
 pub(crate) fn write(client: &mut SpiClient<'_>, ws: &WriteSet) -> SpiResult<()> {
     if !ws.put_producers.is_empty() {

@@ -1,4 +1,5 @@
-//! `cargo pgrx test` cases: the SPI store's statements against the real schema, and privileges.
+//! `cargo pgrx test` cases: the store conformance suite on the SPI store, transactions that roll
+//! back a failed body, what the SQL views show, and privileges.
 
 #[pgrx::pg_schema]
 mod tests {
@@ -6,8 +7,80 @@ mod tests {
 
     use bytes::Bytes;
     use pg_kafka_core::log::Batch;
+    use pg_kafka_core::store::conformance::CASES;
     use pg_kafka_core::store::{PartitionRow, TopicRow, WriteSet};
     use pgrx::prelude::*;
+
+    use crate::pg::store::SpiStore;
+    use crate::pg::txn;
+
+    /// One case of the store conformance suite on the SPI store, inside the test's transaction.
+    fn conformance(name: &str) {
+        let (_, case) = CASES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no conformance case {name}"));
+        case(&mut SpiStore);
+    }
+
+    #[pg_test]
+    fn every_conformance_case_is_run_here() {
+        let here = [
+            "commits_are_read_back",
+            "a_failed_commit_writes_nothing_and_its_offsets_land_next_time",
+            "groups_offsets_and_producer_state_round_trip",
+            "deleting_a_topic_removes_its_batches_heads_and_offsets",
+            "recovery_rebuilds_memory_from_what_was_committed",
+        ];
+        let all: Vec<&str> = CASES.iter().map(|(n, _)| *n).collect();
+        assert_eq!(all, here, "add a #[pg_test] for each new conformance case");
+    }
+
+    #[pg_test]
+    fn spi_store_commits_are_read_back() {
+        conformance("commits_are_read_back");
+    }
+
+    #[pg_test]
+    fn spi_store_failed_commit_writes_nothing() {
+        conformance("a_failed_commit_writes_nothing_and_its_offsets_land_next_time");
+    }
+
+    #[pg_test]
+    fn spi_store_groups_offsets_and_producer_state_round_trip() {
+        conformance("groups_offsets_and_producer_state_round_trip");
+    }
+
+    #[pg_test]
+    fn spi_store_deleting_a_topic_removes_its_rows() {
+        conformance("deleting_a_topic_removes_its_batches_heads_and_offsets");
+    }
+
+    #[pg_test]
+    fn spi_store_recovery_rebuilds_memory() {
+        conformance("recovery_rebuilds_memory_from_what_was_committed");
+    }
+
+    #[pg_test]
+    fn a_body_that_fails_is_rolled_back_and_the_next_one_commits() {
+        Spi::run("CREATE TABLE kafka_txn_probe (x integer)").unwrap();
+        let count = || Spi::get_one::<i64>("SELECT count(*) FROM kafka_txn_probe").unwrap();
+        let refused = txn::run(|| {
+            Spi::run("INSERT INTO kafka_txn_probe VALUES (1)").map_err(|e| e.to_string())?;
+            Err::<(), String>("refused after writing".into())
+        });
+        assert_eq!(refused, Err("refused after writing".to_string()));
+        assert_eq!(count(), Some(0), "an Err body leaves nothing behind");
+        let raised = txn::run(|| {
+            Spi::run("INSERT INTO kafka_txn_probe VALUES (2)")?;
+            Spi::run("SELECT 1 / 0")
+        });
+        assert!(raised.unwrap_err().contains("division by zero"));
+        assert_eq!(count(), Some(0), "an ERROR leaves nothing behind");
+        let kept = txn::run(|| Spi::run("INSERT INTO kafka_txn_probe VALUES (3)"));
+        assert_eq!(kept, Ok(()));
+        assert_eq!(count(), Some(1));
+    }
 
     fn batch(base: i64, count: i32, fill: u8) -> Batch {
         Batch {
@@ -91,30 +164,8 @@ mod tests {
     }
 
     #[pg_test]
-    fn a_duplicate_offset_is_refused_by_the_primary_key() {
-        let id = uuid::Uuid::new_v4();
-        let mut ws = WriteSet::default();
-        ws.create_topics.push(TopicRow {
-            id,
-            name: "dup".into(),
-            partitions: 1,
-            configs: BTreeMap::new(),
-        });
-        ws.appends.push((id, 0, batch(0, 1, 1)));
-        Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).unwrap();
-        let again = PgTryBuilder::new(|| {
-            let mut ws = WriteSet::default();
-            ws.appends.push((id, 0, batch(0, 1, 2)));
-            Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).is_ok()
-        })
-        .catch_others(|_| false)
-        .execute();
-        assert!(!again, "an offset can never be stored twice");
-    }
-
-    #[pg_test]
-    fn groups_and_offsets_round_trip_through_the_tables() {
-        use pg_kafka_core::store::{GroupRow, MemberRow, OffsetRow};
+    fn consumer_lag_is_the_high_watermark_less_the_committed_offset() {
+        use pg_kafka_core::store::OffsetRow;
         let id = uuid::Uuid::new_v4();
         let mut ws = WriteSet::default();
         ws.create_topics.push(TopicRow {
@@ -129,56 +180,21 @@ mod tests {
             next_offset: 10,
             log_start_offset: 0,
         });
-        let member = |m: &str| MemberRow {
-            member_id: m.into(),
-            client_id: "c".into(),
-            client_host: "/127.0.0.1".into(),
-            session_timeout_ms: 45_000,
-            rebalance_timeout_ms: 300_000,
-            metadata: vec![1, 2],
-            assignment: vec![3, 4, 5],
-            ..MemberRow::default()
-        };
-        ws.put_groups.push(GroupRow {
-            group_id: "g1".into(),
-            protocol_type: Some("consumer".into()),
-            protocol_name: Some("range".into()),
-            generation_id: 3,
-            leader_id: Some("m1".into()),
-            state: "Stable".into(),
-            members: vec![member("m1"), member("m2")],
-        });
-        let offset = |o: i64| OffsetRow {
+        ws.commit_offsets.push(OffsetRow {
             group_id: "g1".into(),
             topic_id: id,
             partition: 1,
-            committed_offset: o,
+            committed_offset: 7,
             leader_epoch: -1,
             metadata: None,
             commit_timestamp: 1_700_000_000_000,
-        };
-        // The same key twice in one write set: the last one wins.
-        ws.commit_offsets.push(offset(4));
-        ws.commit_offsets.push(offset(7));
+        });
         Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).unwrap();
-
-        let (groups, offsets) = Spi::connect(crate::pg::store_groups::load).unwrap();
-        assert_eq!(groups.len(), 1);
-        assert_eq!(groups[0].members.len(), 2);
-        assert_eq!(groups[0].members[1].assignment, vec![3, 4, 5]);
-        assert_eq!(offsets.len(), 1);
-        assert_eq!(offsets[0].committed_offset, 7);
         let lag = Spi::get_one::<i64>(
             "SELECT lag FROM kafka.consumer_lag WHERE group_id = 'g1' AND topic = 'lagged'",
         )
         .unwrap();
         assert_eq!(lag, Some(3));
-
-        let mut ws = WriteSet::default();
-        ws.delete_groups.push("g1".into());
-        Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).unwrap();
-        let (groups, offsets) = Spi::connect(crate::pg::store_groups::load).unwrap();
-        assert!(groups.is_empty() && offsets.is_empty());
     }
 
     #[pg_test]

@@ -175,12 +175,11 @@ fn wait(fd: Option<i32>, timeout: Duration) {
 
 /// The oid of the installed extension, if it is installed.
 fn extension_oid() -> Option<pg_sys::Oid> {
-    match txn::run(|| {
+    txn::run(|| {
         Spi::get_one::<pg_sys::Oid>("SELECT oid FROM pg_extension WHERE extname = 'pg_kafka'")
-    }) {
-        Ok(Ok(oid)) => oid,
-        _ => None,
-    }
+    })
+    .ok()
+    .flatten()
 }
 
 /// Wait until `CREATE EXTENSION pg_kafka` has run; its oid, or None on SIGTERM.

@@ -3,45 +3,49 @@
 //!
 //! Owns no state.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::{AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, ResponseKind};
 use kafka_protocol::ResponseError;
 
-use super::init_producer_id::fenced_code;
-use super::txn_common::{arm_timeout, ask, unavailable};
-use super::{Ctx, Reply};
+use super::txn_common::{arm_timeout, ask, fenced_for};
+use super::{Call, Reply};
+use crate::error::{code_of, KafkaError};
 use crate::writer::{ProducerIdEpoch, TxnCommand};
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: AddOffsetsToTxnRequest) -> Reply {
-    let ctx = ctx.clone();
+pub(super) async fn handle(c: &Call<'_>, req: AddOffsetsToTxnRequest) -> Reply {
+    let (ctx, version) = (c.ctx.clone(), c.version);
     Box::pin(async move {
         let result = if req.group_id.0.is_empty() {
-            Err(ResponseError::InvalidGroupId.code())
+            Err(ResponseError::InvalidGroupId.into())
         } else {
             let producer = ProducerIdEpoch {
                 producer_id: req.producer_id.0,
                 producer_epoch: req.producer_epoch,
             };
-            match ask(&ctx, |reply| TxnCommand::AddPartitions {
+            let begun = ask(&ctx, |reply| TxnCommand::AddPartitions {
                 transactional_id: req.transactional_id.0.to_string(),
                 producer,
                 partitions: Vec::new(),
                 reply,
             })
-            .await
-            {
-                Some((r, begun)) => {
-                    if let Some(b) = begun {
-                        arm_timeout(&ctx, b);
-                    }
-                    r
+            .await;
+            begun.map(|b| {
+                if let Some(b) = b {
+                    arm_timeout(&ctx, b);
                 }
-                None => Err(unavailable()),
-            }
+            })
         };
         let mut resp = AddOffsetsToTxnResponse::default();
-        resp.error_code = result.err().map_or(0, |c| fenced_code(version, 2, c));
+        resp.error_code = code_of(&result.map_err(|e| fenced_for(version, 2, e)));
         Some(ResponseKind::AddOffsetsToTxn(resp))
     })
+}
+
+pub(super) fn refuse(
+    version: i16,
+    _req: AddOffsetsToTxnRequest,
+    e: &KafkaError,
+) -> AddOffsetsToTxnResponse {
+    let mut resp = AddOffsetsToTxnResponse::default();
+    resp.error_code = fenced_for(version, 2, e.clone()).code();
+    resp
 }

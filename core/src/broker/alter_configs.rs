@@ -5,8 +5,6 @@
 //! Owns no state: checks resources, then one `AlterTopicConfigs` command applies, validates and
 //! commits the changes (or only validates, with `validate_only`).
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::alter_configs_response::AlterConfigsResourceResponse;
 use kafka_protocol::messages::{AlterConfigsRequest, AlterConfigsResponse, ResponseKind};
 use kafka_protocol::protocol::StrBytes;
@@ -14,22 +12,20 @@ use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 
 use super::describe_configs::{RESOURCE_BROKER, RESOURCE_TOPIC};
-use super::{storage_error, str_bytes, Ctx, Reply};
+use super::{message, Call, Ctx, Reply};
+use crate::error::{code_of, KafkaError, KafkaResult};
 use crate::log::configs::ConfigOp;
 use crate::writer::{AdminResult, Command, ConfigChange};
 
-pub(super) type Refusal = (i16, String);
-
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: AlterConfigsRequest) -> Reply {
-    let ctx = ctx.clone();
-    let _ = version;
+pub(super) async fn handle(c: &Call<'_>, req: AlterConfigsRequest) -> Reply {
+    let ctx = c.ctx.clone();
     Box::pin(async move {
         let resources: Vec<(i8, StrBytes)> = req
             .resources
             .iter()
             .map(|r| (r.resource_type, r.resource_name.clone()))
             .collect();
-        let changes: Vec<Result<ConfigChange, Refusal>> = req
+        let changes: Vec<KafkaResult<ConfigChange>> = req
             .resources
             .iter()
             .enumerate()
@@ -38,8 +34,8 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: AlterConfigsRequest) -> 
                 let mut ops = Vec::new();
                 for c in &r.configs {
                     let value = c.value.as_ref().ok_or_else(|| {
-                        (
-                            ResponseError::InvalidRequest.code(),
+                        KafkaError::with_message(
+                            ResponseError::InvalidRequest,
                             format!("null value for {}", c.name.as_str()),
                         )
                     })?;
@@ -54,40 +50,52 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: AlterConfigsRequest) -> 
             })
             .collect();
         let outcomes = alter(&ctx, changes, req.validate_only).await;
-        let mut resp = AlterConfigsResponse::default();
-        for ((resource_type, resource_name), outcome) in resources.into_iter().zip(outcomes) {
-            let mut r = AlterConfigsResourceResponse::default();
-            r.resource_type = resource_type;
-            r.resource_name = resource_name;
-            r.error_message = None;
-            if let Err((code, message)) = outcome {
-                r.error_code = code;
-                r.error_message = Some(str_bytes(&message));
-            }
-            resp.responses.push(r);
-        }
-        Some(ResponseKind::AlterConfigs(resp))
+        Some(ResponseKind::AlterConfigs(response(resources, outcomes)))
     })
 }
 
+fn response(resources: Vec<(i8, StrBytes)>, outcomes: Vec<KafkaResult<()>>) -> AlterConfigsResponse {
+    let mut resp = AlterConfigsResponse::default();
+    for ((resource_type, resource_name), outcome) in resources.into_iter().zip(outcomes) {
+        let mut r = AlterConfigsResourceResponse::default();
+        r.resource_type = resource_type;
+        r.resource_name = resource_name;
+        r.error_code = code_of(&outcome);
+        r.error_message = outcome.err().as_ref().and_then(message);
+        resp.responses.push(r);
+    }
+    resp
+}
+
+pub(super) fn refuse(_version: i16, req: AlterConfigsRequest, e: &KafkaError) -> AlterConfigsResponse {
+    let resources: Vec<(i8, StrBytes)> = req
+        .resources
+        .into_iter()
+        .map(|r| (r.resource_type, r.resource_name))
+        .collect();
+    let outcomes = vec![Err(e.clone()); resources.len()];
+    response(resources, outcomes)
+}
+
 /// Whether resource `i` of `resources` may be altered: a topic named once in the request.
-pub(super) fn check_resource(resources: &[(i8, StrBytes)], i: usize) -> Result<(), Refusal> {
+pub(super) fn check_resource(resources: &[(i8, StrBytes)], i: usize) -> KafkaResult<()> {
     let Some((kind, name)) = resources.get(i) else {
-        return Err((ResponseError::InvalidRequest.code(), "no resource".into()));
+        return Err(KafkaError::with_message(
+                ResponseError::InvalidRequest,
+                "no resource"));
     };
     match *kind {
         RESOURCE_TOPIC => {}
         RESOURCE_BROKER => {
-            return Err((
-                ResponseError::InvalidRequest.code(),
+            return Err(KafkaError::with_message(
+                ResponseError::InvalidRequest,
                 "broker configs are not alterable through Kafka: they are pg_kafka settings \
-                 (postgresql.conf)"
-                    .into(),
+                 (postgresql.conf)",
             ))
         }
         other => {
-            return Err((
-                ResponseError::InvalidRequest.code(),
+            return Err(KafkaError::with_message(
+                ResponseError::InvalidRequest,
                 format!("resource type {other} is not supported"),
             ))
         }
@@ -97,20 +105,20 @@ pub(super) fn check_resource(resources: &[(i8, StrBytes)], i: usize) -> Result<(
         .enumerate()
         .any(|(j, r)| j != i && r.0 == *kind && r.1 == *name)
     {
-        return Err((
-            ResponseError::InvalidRequest.code(),
-            format!("topic {:?} appears more than once", name.as_str()),
+        return Err(KafkaError::with_message(
+                ResponseError::InvalidRequest,
+                format!("topic {:?} appears more than once", name.as_str()),
         ));
     }
     Ok(())
 }
 
 /// Refuse a change that names one config twice.
-pub(super) fn check_duplicate_names(ops: &[(String, ConfigOp)]) -> Result<(), Refusal> {
+pub(super) fn check_duplicate_names(ops: &[(String, ConfigOp)]) -> KafkaResult<()> {
     for (i, (name, _)) in ops.iter().enumerate() {
         if ops[..i].iter().any(|(n, _)| n == name) {
-            return Err((
-                ResponseError::InvalidRequest.code(),
+            return Err(KafkaError::with_message(
+                ResponseError::InvalidRequest,
                 format!("config {name:?} appears more than once"),
             ));
         }
@@ -121,9 +129,9 @@ pub(super) fn check_duplicate_names(ops: &[(String, ConfigOp)]) -> Result<(), Re
 /// Send the checked changes to the writer; one outcome per entry of `changes`, in order.
 pub(super) async fn alter(
     ctx: &Ctx,
-    changes: Vec<Result<ConfigChange, Refusal>>,
+    changes: Vec<KafkaResult<ConfigChange>>,
     validate_only: bool,
-) -> Vec<Result<(), Refusal>> {
+) -> Vec<KafkaResult<()>> {
     let to_send: Vec<ConfigChange> = changes
         .iter()
         .filter_map(|c| c.as_ref().ok().cloned())
@@ -140,7 +148,10 @@ pub(super) async fn alter(
             Err(e) => Err(e),
             Ok(_) => match done.next() {
                 Some(r) => r.map(drop),
-                None => Err((storage_error(), "the writer is not running".into())),
+                None => Err(KafkaError::with_message(
+                    ResponseError::KafkaStorageError,
+                    "the writer is not running",
+                )),
             },
         })
         .collect()

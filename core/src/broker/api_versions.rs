@@ -6,10 +6,11 @@
 use kafka_protocol::messages::api_versions_response::ApiVersion;
 use kafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse, ResponseKind};
 
-use super::protocol::versions;
-use super::{ready, Reply};
+use super::{ready, Call, Reply};
+use crate::error::KafkaError;
+use crate::protocol::versions;
 
-pub(super) fn handle(_version: i16, _req: ApiVersionsRequest) -> Reply {
+pub(super) async fn handle(_c: &Call<'_>, _req: ApiVersionsRequest) -> Reply {
     ready(ResponseKind::ApiVersions(response()))
 }
 
@@ -28,5 +29,12 @@ pub(super) fn response() -> ApiVersionsResponse {
             v
         })
         .collect();
+    resp
+}
+
+/// The version table goes with every ApiVersions error, so the client can still negotiate.
+pub(super) fn refuse(_version: i16, _req: ApiVersionsRequest, e: &KafkaError) -> ApiVersionsResponse {
+    let mut resp = response();
+    resp.error_code = e.code();
     resp
 }

@@ -4,8 +4,6 @@
 //!
 //! Owns no state.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::consumer_group_describe_response::{
     Assignment, DescribedGroup, Member, TopicPartitions,
 };
@@ -13,7 +11,8 @@ use kafka_protocol::messages::{
     ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, ResponseKind,
 };
 
-use super::{ready, str_bytes, topic_name, Ctx, Reply};
+use super::{message, ready, str_bytes, topic_name, Call, Reply};
+use crate::error::{code_or_none, KafkaError};
 
 /// `member_type` (v1+): the member speaks the consumer protocol.
 const CONSUMER_MEMBER: i8 = 1;
@@ -33,7 +32,8 @@ fn assignment(parts: Vec<(uuid::Uuid, String, Vec<i32>)>) -> Assignment {
     a
 }
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: ConsumerGroupDescribeRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, req: ConsumerGroupDescribeRequest) -> Reply {
+    let (ctx, version) = (c.ctx, c.version);
     let mut resp = ConsumerGroupDescribeResponse::default();
     resp.groups = req
         .group_ids
@@ -42,7 +42,7 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: ConsumerGroupDescribeReq
             let s = ctx.groups.consumer_describe(&id.0);
             let mut g = DescribedGroup::default();
             g.group_id = id;
-            g.error_code = s.error;
+            g.error_code = code_or_none(s.error.as_ref());
             g.group_state = str_bytes(s.state);
             g.group_epoch = s.group_epoch;
             g.assignment_epoch = s.assignment_epoch;
@@ -76,4 +76,24 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: ConsumerGroupDescribeReq
         })
         .collect();
     ready(ResponseKind::ConsumerGroupDescribe(resp))
+}
+
+pub(super) fn refuse(
+    _version: i16,
+    req: ConsumerGroupDescribeRequest,
+    e: &KafkaError,
+) -> ConsumerGroupDescribeResponse {
+    let mut resp = ConsumerGroupDescribeResponse::default();
+    resp.groups = req
+        .group_ids
+        .into_iter()
+        .map(|id| {
+            let mut g = DescribedGroup::default();
+            g.group_id = id;
+            g.error_code = e.code();
+            g.error_message = message(e);
+            g
+        })
+        .collect();
+    resp
 }

@@ -4,22 +4,17 @@
 //! Owns no state. v0 lets the broker pick the member id; v1 requires the client's own.
 //! Subscription by regex (v1) is refused with INVALID_REQUEST.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::consumer_group_heartbeat_response::{Assignment, TopicPartitions};
 use kafka_protocol::messages::{
     ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, ResponseKind,
 };
 
-use super::{ready, str_bytes, Client, Ctx, Reply};
+use super::{message, ready, str_bytes, Call, Reply};
+use crate::error::{code_or_none, KafkaError};
 use crate::group::{ConsumerHeartbeat, TopicAssignment};
 
-pub(super) fn handle(
-    ctx: &Arc<Ctx>,
-    client: &Client,
-    version: i16,
-    req: ConsumerGroupHeartbeatRequest,
-) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, req: ConsumerGroupHeartbeatRequest) -> Reply {
+    let (client, version) = (c.client, c.version);
     let owned = req.topic_partitions.map(|tps| {
         let mut out = TopicAssignment::new();
         for tp in tps {
@@ -44,10 +39,10 @@ pub(super) fn handle(
         client_id: client.id.clone(),
         client_host: client.host.clone(),
     };
-    let r = ctx.groups.consumer_heartbeat(args);
+    let r = c.ctx.groups.consumer_heartbeat(args);
     let mut resp = ConsumerGroupHeartbeatResponse::default();
-    resp.error_code = r.error;
-    resp.error_message = r.message.as_deref().map(str_bytes);
+    resp.error_code = code_or_none(r.error.as_ref());
+    resp.error_message = r.error.as_ref().and_then(message);
     resp.member_id = r.member_id.as_deref().map(str_bytes);
     resp.member_epoch = r.member_epoch;
     resp.heartbeat_interval_ms = r.heartbeat_interval_ms;
@@ -66,4 +61,16 @@ pub(super) fn handle(
         out
     });
     ready(ResponseKind::ConsumerGroupHeartbeat(resp))
+}
+
+pub(super) fn refuse(
+    _version: i16,
+    _req: ConsumerGroupHeartbeatRequest,
+    e: &KafkaError,
+) -> ConsumerGroupHeartbeatResponse {
+    let mut resp = ConsumerGroupHeartbeatResponse::default();
+    resp.error_code = e.code();
+    resp.error_message = message(e);
+    resp.member_epoch = -1;
+    resp
 }

@@ -3,27 +3,26 @@
 //!
 //! Owns no state; the writer checks existence and that the new count is larger.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
 use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
 use kafka_protocol::messages::{CreatePartitionsRequest, CreatePartitionsResponse, ResponseKind};
 use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 
-use super::{storage_error, str_bytes, Ctx, Reply};
+use super::{message, Call, Ctx, Reply};
+use crate::error::{code_of, KafkaError, KafkaResult};
 use crate::writer::Command;
 
-pub(super) fn handle(ctx: &Arc<Ctx>, _version: i16, req: CreatePartitionsRequest) -> Reply {
-    let ctx = ctx.clone();
+pub(super) async fn handle(c: &Call<'_>, req: CreatePartitionsRequest) -> Reply {
+    let ctx = c.ctx.clone();
     Box::pin(async move { Some(ResponseKind::CreatePartitions(create(&ctx, req).await)) })
 }
 
-fn check(ctx: &Ctx, t: &CreatePartitionsTopic, duplicate: bool) -> Result<(), (i16, String)> {
+fn check(ctx: &Ctx, t: &CreatePartitionsTopic, duplicate: bool) -> KafkaResult<()> {
     if duplicate {
-        return Err((
-            ResponseError::InvalidRequest.code(),
-            "topic appears more than once in the request".into(),
+        return Err(KafkaError::with_message(
+            ResponseError::InvalidRequest,
+            "topic appears more than once in the request",
         ));
     }
     let node = ctx.config.node_id;
@@ -33,8 +32,8 @@ fn check(ctx: &Ctx, t: &CreatePartitionsTopic, duplicate: bool) -> Result<(), (i
         .flatten()
         .any(|a| a.broker_ids.len() != 1 || a.broker_ids[0].0 != node);
     if bad {
-        return Err((
-            ResponseError::InvalidReplicaAssignment.code(),
+        return Err(KafkaError::with_message(
+            ResponseError::InvalidReplicaAssignment,
             format!("every partition must be assigned to node {node} only"),
         ));
     }
@@ -43,7 +42,7 @@ fn check(ctx: &Ctx, t: &CreatePartitionsTopic, duplicate: bool) -> Result<(), (i
 
 async fn create(ctx: &Ctx, req: CreatePartitionsRequest) -> CreatePartitionsResponse {
     let names: Vec<&str> = req.topics.iter().map(|t| t.name.0.as_str()).collect();
-    let checked: Vec<Result<(), (i16, String)>> = req
+    let checked: Vec<KafkaResult<()>> = req
         .topics
         .iter()
         .enumerate()
@@ -77,22 +76,32 @@ async fn create(ctx: &Ctx, req: CreatePartitionsRequest) -> CreatePartitionsResp
         }
     };
     let mut results = results.into_iter();
+    let outcomes = checked.into_iter().map(|c| match c {
+        Err(e) => Err(e),
+        Ok(()) => results.next().map_or_else(
+            || Err(KafkaError::with_message(ResponseError::KafkaStorageError, "the writer is not running")),
+            |r| r.map(|_| ()),
+        ),
+    });
+    response(&req.topics, outcomes.collect())
+}
+
+fn response(topics: &[CreatePartitionsTopic], outcomes: Vec<KafkaResult<()>>) -> CreatePartitionsResponse {
     let mut resp = CreatePartitionsResponse::default();
-    for (t, c) in req.topics.iter().zip(checked) {
-        let outcome = match c {
-            Err(e) => Err(e),
-            Ok(()) => results
-                .next()
-                .map(|r| r.map(|_| ()))
-                .unwrap_or_else(|| Err((storage_error(), "the writer is not running".into()))),
-        };
+    for (t, outcome) in topics.iter().zip(outcomes) {
         let mut r = CreatePartitionsTopicResult::default();
         r.name = t.name.clone();
-        if let Err((code, message)) = outcome {
-            r.error_code = code;
-            r.error_message = Some(str_bytes(&message));
-        }
+        r.error_code = code_of(&outcome);
+        r.error_message = outcome.err().as_ref().and_then(message);
         resp.results.push(r);
     }
     resp
+}
+
+pub(super) fn refuse(
+    _version: i16,
+    req: CreatePartitionsRequest,
+    e: &KafkaError,
+) -> CreatePartitionsResponse {
+    response(&req.topics, vec![Err(e.clone()); req.topics.len()])
 }

@@ -5,7 +5,6 @@
 //! Owns no state; `validate_only` is passed through to the writer.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::create_topics_response::CreatableTopicResult;
@@ -13,27 +12,28 @@ use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse, Respon
 use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 
-use super::{storage_error, str_bytes, Ctx, Reply};
+use super::{message, Call, Ctx, Reply};
+use crate::error::{KafkaError, KafkaResult};
 use crate::writer::{AdminResult, Command, NewTopic};
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: CreateTopicsRequest) -> Reply {
-    let ctx = ctx.clone();
+pub(super) async fn handle(c: &Call<'_>, req: CreateTopicsRequest) -> Reply {
+    let (ctx, version) = (c.ctx.clone(), c.version);
     Box::pin(async move { Some(ResponseKind::CreateTopics(create(&ctx, version, req).await)) })
 }
 
 /// The topic to create, or why the request for it is refused before reaching the writer.
-fn check(ctx: &Ctx, t: &CreatableTopic, duplicate: bool) -> Result<NewTopic, (i16, String)> {
+fn check(ctx: &Ctx, t: &CreatableTopic, duplicate: bool) -> KafkaResult<NewTopic> {
     let name = t.name.0.to_string();
     if duplicate {
-        return Err((
-            ResponseError::InvalidRequest.code(),
+        return Err(KafkaError::with_message(
+            ResponseError::InvalidRequest,
             format!("topic {name:?} appears more than once in the request"),
         ));
     }
     if t.replication_factor != -1 && t.replication_factor != 1 {
-        return Err((
-            ResponseError::InvalidReplicationFactor.code(),
-            "this broker is a single node: replication factor must be 1".into(),
+        return Err(KafkaError::with_message(
+            ResponseError::InvalidReplicationFactor,
+            "this broker is a single node: replication factor must be 1",
         ));
     }
     let partitions = if t.assignments.is_empty() {
@@ -48,8 +48,8 @@ fn check(ctx: &Ctx, t: &CreatableTopic, duplicate: bool) -> Result<NewTopic, (i1
             .iter()
             .any(|a| a.broker_ids.len() != 1 || a.broker_ids[0].0 != node)
         {
-            return Err((
-                ResponseError::InvalidReplicaAssignment.code(),
+            return Err(KafkaError::with_message(
+                ResponseError::InvalidReplicaAssignment,
                 format!("every partition must be assigned to node {node} only"),
             ));
         }
@@ -73,7 +73,7 @@ fn check(ctx: &Ctx, t: &CreatableTopic, duplicate: bool) -> Result<NewTopic, (i1
 
 async fn create(ctx: &Ctx, version: i16, req: CreateTopicsRequest) -> CreateTopicsResponse {
     let names: Vec<&str> = req.topics.iter().map(|t| t.name.0.as_str()).collect();
-    let checked: Vec<Result<NewTopic, (i16, String)>> = req
+    let checked: Vec<KafkaResult<NewTopic>> = req
         .topics
         .iter()
         .enumerate()
@@ -96,14 +96,21 @@ async fn create(ctx: &Ctx, version: i16, req: CreateTopicsRequest) -> CreateTopi
     }
     .into_iter();
 
+    let outcomes = checked.into_iter().map(|c| match c {
+        Err(e) => Err(e),
+        Ok(_) => created.next().unwrap_or_else(|| {
+            Err(KafkaError::with_message(
+                ResponseError::KafkaStorageError,
+                "the writer is not running",
+            ))
+        }),
+    });
+    response(version, &req, outcomes.collect())
+}
+
+fn response(version: i16, req: &CreateTopicsRequest, outcomes: Vec<AdminResult>) -> CreateTopicsResponse {
     let mut resp = CreateTopicsResponse::default();
-    for (t, c) in req.topics.iter().zip(checked) {
-        let outcome = match c {
-            Err(e) => Err(e),
-            Ok(_) => created
-                .next()
-                .unwrap_or_else(|| Err((storage_error(), "the writer is not running".into()))),
-        };
+    for (t, outcome) in req.topics.iter().zip(outcomes) {
         let mut r = CreatableTopicResult::default();
         r.name = t.name.clone();
         match outcome {
@@ -117,9 +124,9 @@ async fn create(ctx: &Ctx, version: i16, req: CreateTopicsRequest) -> CreateTopi
                     r.replication_factor = 1;
                 }
             }
-            Err((code, message)) => {
-                r.error_code = code;
-                r.error_message = Some(str_bytes(&message));
+            Err(e) => {
+                r.error_code = e.code();
+                r.error_message = message(&e);
             }
         }
         resp.topics.push(r);
@@ -138,4 +145,9 @@ async fn send(ctx: &Ctx, topics: Vec<NewTopic>, validate_only: bool) -> Vec<Admi
         return Vec::new();
     }
     rx.await.unwrap_or_default()
+}
+
+pub(super) fn refuse(version: i16, req: CreateTopicsRequest, e: &KafkaError) -> CreateTopicsResponse {
+    let outcomes = vec![Err(e.clone()); req.topics.len()];
+    response(version, &req, outcomes)
 }

@@ -5,19 +5,18 @@
 //! Owns no state: one `DeleteRecords` command to the writer, which commits the new partition
 //! heads and then moves the log starts in memory.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::delete_records_response::{
     DeleteRecordsPartitionResult, DeleteRecordsTopicResult,
 };
 use kafka_protocol::messages::{DeleteRecordsRequest, DeleteRecordsResponse, ResponseKind};
 use tokio::sync::oneshot;
 
-use super::{storage_error, Ctx, Reply};
+use super::{Call, Ctx, Reply};
+use crate::error::{code_of, KafkaError};
 use crate::writer::{Command, DeleteRecordsResult, RecordsDeletion};
 
-pub(super) fn handle(ctx: &Arc<Ctx>, _version: i16, req: DeleteRecordsRequest) -> Reply {
-    let ctx = ctx.clone();
+pub(super) async fn handle(c: &Call<'_>, req: DeleteRecordsRequest) -> Reply {
+    let ctx = c.ctx.clone();
     Box::pin(async move {
         let deletions: Vec<RecordsDeletion> = req
             .topics
@@ -31,30 +30,43 @@ pub(super) fn handle(ctx: &Arc<Ctx>, _version: i16, req: DeleteRecordsRequest) -
             })
             .collect();
         let mut results = send(&ctx, deletions).await.into_iter();
-        let mut resp = DeleteRecordsResponse::default();
-        for t in &req.topics {
-            let mut out = DeleteRecordsTopicResult::default();
-            out.name = t.name.clone();
-            out.partitions = t
-                .partitions
-                .iter()
-                .map(|p| {
-                    let mut r = DeleteRecordsPartitionResult::default();
-                    r.partition_index = p.partition_index;
-                    match results.next().unwrap_or(Err(storage_error())) {
-                        Ok(low_watermark) => r.low_watermark = low_watermark,
-                        Err(code) => {
-                            r.low_watermark = -1;
-                            r.error_code = code;
-                        }
-                    }
-                    r
-                })
-                .collect();
-            resp.topics.push(out);
-        }
+        let resp = response(&req, || results.next().unwrap_or(Err(KafkaError::storage())));
         Some(ResponseKind::DeleteRecords(resp))
     })
+}
+
+/// One result per partition named, in request order, each from `next`.
+fn response(
+    req: &DeleteRecordsRequest,
+    mut next: impl FnMut() -> DeleteRecordsResult,
+) -> DeleteRecordsResponse {
+    let mut resp = DeleteRecordsResponse::default();
+    for t in &req.topics {
+        let mut out = DeleteRecordsTopicResult::default();
+        out.name = t.name.clone();
+        out.partitions = t
+            .partitions
+            .iter()
+            .map(|p| {
+                let mut r = DeleteRecordsPartitionResult::default();
+                r.partition_index = p.partition_index;
+                let outcome = next();
+                r.error_code = code_of(&outcome);
+                r.low_watermark = outcome.unwrap_or(-1);
+                r
+            })
+            .collect();
+        resp.topics.push(out);
+    }
+    resp
+}
+
+pub(super) fn refuse(
+    _version: i16,
+    req: DeleteRecordsRequest,
+    e: &KafkaError,
+) -> DeleteRecordsResponse {
+    response(&req, || Err(e.clone()))
 }
 
 async fn send(ctx: &Ctx, deletions: Vec<RecordsDeletion>) -> Vec<DeleteRecordsResult> {

@@ -2,24 +2,23 @@
 //!
 //! Owns no state; the writer decides which topics exist and deletes them in one transaction.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::delete_topics_response::DeletableTopicResult;
 use kafka_protocol::messages::{DeleteTopicsRequest, DeleteTopicsResponse, ResponseKind};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::{storage_error, str_bytes, topic_name, Ctx, Reply};
-use crate::writer::Command;
+use super::{message, topic_name, Call, Ctx, Reply};
+use crate::error::KafkaError;
+use crate::writer::{AdminResult, Command};
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: DeleteTopicsRequest) -> Reply {
-    let ctx = ctx.clone();
+pub(super) async fn handle(c: &Call<'_>, req: DeleteTopicsRequest) -> Reply {
+    let (ctx, version) = (c.ctx.clone(), c.version);
     Box::pin(async move { Some(ResponseKind::DeleteTopics(delete(&ctx, version, req).await)) })
 }
 
-async fn delete(ctx: &Ctx, version: i16, req: DeleteTopicsRequest) -> DeleteTopicsResponse {
-    // Name, or an empty name and the id.
-    let wanted: Vec<(String, Uuid)> = if version >= 6 {
+/// Each topic the request names: its name, or an empty name and its id.
+fn wanted(version: i16, req: DeleteTopicsRequest) -> Vec<(String, Uuid)> {
+    if version >= 6 {
         req.topics
             .into_iter()
             .map(|t| match t.name {
@@ -32,7 +31,11 @@ async fn delete(ctx: &Ctx, version: i16, req: DeleteTopicsRequest) -> DeleteTopi
             .into_iter()
             .map(|n| (n.0.to_string(), Uuid::nil()))
             .collect()
-    };
+    }
+}
+
+async fn delete(ctx: &Ctx, version: i16, req: DeleteTopicsRequest) -> DeleteTopicsResponse {
+    let wanted = wanted(version, req);
     let results = if wanted.is_empty() {
         Vec::new()
     } else {
@@ -47,11 +50,24 @@ async fn delete(ctx: &Ctx, version: i16, req: DeleteTopicsRequest) -> DeleteTopi
         }
     };
     let mut results = results.into_iter();
+    response(version, wanted, || {
+        results.next().unwrap_or_else(|| {
+            Err(KafkaError::with_message(
+                kafka_protocol::ResponseError::KafkaStorageError,
+                "the writer is not running",
+            ))
+        })
+    })
+}
+
+fn response(
+    version: i16,
+    wanted: Vec<(String, Uuid)>,
+    mut next: impl FnMut() -> AdminResult,
+) -> DeleteTopicsResponse {
     let mut resp = DeleteTopicsResponse::default();
     for (name, id) in wanted {
-        let outcome = results
-            .next()
-            .unwrap_or_else(|| Err((storage_error(), "the writer is not running".into())));
+        let outcome = next();
         let mut r = DeletableTopicResult::default();
         r.name = if name.is_empty() && version >= 6 {
             None
@@ -68,14 +84,18 @@ async fn delete(ctx: &Ctx, version: i16, req: DeleteTopicsRequest) -> DeleteTopi
                     r.topic_id = t.id;
                 }
             }
-            Err((code, message)) => {
-                r.error_code = code;
+            Err(e) => {
+                r.error_code = e.code();
                 if version >= 5 {
-                    r.error_message = Some(str_bytes(&message));
+                    r.error_message = message(&e);
                 }
             }
         }
         resp.responses.push(r);
     }
     resp
+}
+
+pub(super) fn refuse(version: i16, req: DeleteTopicsRequest, e: &KafkaError) -> DeleteTopicsResponse {
+    response(version, wanted(version, req), || Err(e.clone()))
 }

@@ -3,14 +3,13 @@
 //! Owns no state. There is no authorization, so the authorized operations, when asked for, are
 //! every operation Kafka defines on a cluster.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
 use kafka_protocol::messages::{
     BrokerId, DescribeClusterRequest, DescribeClusterResponse, ResponseKind,
 };
 
-use super::{ready, str_bytes, Ctx, Reply};
+use super::{message, ready, str_bytes, Call, Reply};
+use crate::error::KafkaError;
 
 /// Kafka's ACL operation codes allowed on a cluster: CREATE, ALTER, DESCRIBE, CLUSTER_ACTION,
 /// DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE.
@@ -19,7 +18,8 @@ const CLUSTER_OPERATIONS: i32 = 1 << 5 | 1 << 7 | 1 << 8 | 1 << 9 | 1 << 10 | 1 
 /// What Kafka answers when authorized operations were not asked for.
 pub(super) const OPERATIONS_NOT_REQUESTED: i32 = i32::MIN;
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: DescribeClusterRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, req: DescribeClusterRequest) -> Reply {
+    let (ctx, version) = (c.ctx, c.version);
     let node = BrokerId(ctx.config.node_id);
     let mut resp = DescribeClusterResponse::default();
     if version >= 1 {
@@ -39,4 +39,17 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: DescribeClusterRequest) 
         OPERATIONS_NOT_REQUESTED
     };
     ready(ResponseKind::DescribeCluster(resp))
+}
+
+pub(super) fn refuse(
+    _version: i16,
+    _req: DescribeClusterRequest,
+    e: &KafkaError,
+) -> DescribeClusterResponse {
+    let mut resp = DescribeClusterResponse::default();
+    resp.error_code = e.code();
+    resp.error_message = message(e);
+    resp.controller_id = BrokerId(-1);
+    resp.cluster_authorized_operations = OPERATIONS_NOT_REQUESTED;
+    resp
 }

@@ -7,7 +7,6 @@
 //! documentation field says which configs are enforced.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use kafka_protocol::messages::describe_configs_response::{
     DescribeConfigsResourceResult, DescribeConfigsResult, DescribeConfigsSynonym,
@@ -16,8 +15,9 @@ use kafka_protocol::messages::{DescribeConfigsRequest, DescribeConfigsResponse, 
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
 
-use super::{ready, str_bytes, Ctx, Reply};
+use super::{message, ready, str_bytes, Call, Reply};
 use crate::config::BrokerConfig;
+use crate::error::{KafkaError, KafkaResult};
 use crate::log::configs::{ConfigType, TOPIC_CONFIGS};
 
 /// Kafka's resource types.
@@ -44,7 +44,8 @@ struct Entry {
     doc: &'static str,
 }
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: DescribeConfigsRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, req: DescribeConfigsRequest) -> Reply {
+    let (ctx, version) = (c.ctx, c.version);
     let mut resp = DescribeConfigsResponse::default();
     for r in &req.resources {
         let mut out = DescribeConfigsResult::default();
@@ -54,14 +55,14 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: DescribeConfigsRequest) 
         let entries = match r.resource_type {
             RESOURCE_TOPIC => match ctx.registry.get(r.resource_name.as_str()) {
                 Some(t) => Ok(topic_entries(&t.configs)),
-                None => Err((
-                    ResponseError::UnknownTopicOrPartition.code(),
+                None => Err(KafkaError::with_message(
+                    ResponseError::UnknownTopicOrPartition,
                     format!("unknown topic {:?}", r.resource_name.as_str()),
                 )),
             },
             RESOURCE_BROKER => broker_resource(&ctx.config, r.resource_name.as_str()),
-            other => Err((
-                ResponseError::InvalidRequest.code(),
+            other => Err(KafkaError::with_message(
+                ResponseError::InvalidRequest,
                 format!("resource type {other} is not supported: only topics (2) and brokers (4)"),
             )),
         };
@@ -77,9 +78,9 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: DescribeConfigsRequest) 
                     .map(|e| render(version, &req, e))
                     .collect();
             }
-            Err((code, message)) => {
-                out.error_code = code;
-                out.error_message = Some(str_bytes(&message));
+            Err(e) => {
+                out.error_code = e.code();
+                out.error_message = message(&e);
             }
         }
         resp.results.push(out);
@@ -151,10 +152,10 @@ fn topic_entries(configs: &BTreeMap<String, String>) -> Vec<Entry> {
 }
 
 /// This broker's configs for resource name "" (cluster default) or its node id.
-fn broker_resource(config: &BrokerConfig, name: &str) -> Result<Vec<Entry>, (i16, String)> {
+fn broker_resource(config: &BrokerConfig, name: &str) -> KafkaResult<Vec<Entry>> {
     if !name.is_empty() && name != config.node_id.to_string() {
-        return Err((
-            ResponseError::InvalidRequest.code(),
+        return Err(KafkaError::with_message(
+            ResponseError::InvalidRequest,
             format!(
                 "unexpected broker id {name:?}: this is node {}",
                 config.node_id
@@ -214,4 +215,21 @@ fn broker_entries(config: &BrokerConfig) -> Vec<Entry> {
     }
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     entries
+}
+
+pub(super) fn refuse(
+    _version: i16,
+    req: DescribeConfigsRequest,
+    e: &KafkaError,
+) -> DescribeConfigsResponse {
+    let mut resp = DescribeConfigsResponse::default();
+    for r in req.resources {
+        let mut out = DescribeConfigsResult::default();
+        out.resource_type = r.resource_type;
+        out.resource_name = r.resource_name;
+        out.error_code = e.code();
+        out.error_message = message(e);
+        resp.results.push(out);
+    }
+    resp
 }

@@ -3,14 +3,14 @@
 //!
 //! Owns no state.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
 use kafka_protocol::messages::{DescribeGroupsRequest, DescribeGroupsResponse, ResponseKind};
 
-use super::{ready, str_bytes, Ctx, Reply};
+use super::{ready, str_bytes, Call, Reply};
+use crate::error::KafkaError;
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: DescribeGroupsRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, req: DescribeGroupsRequest) -> Reply {
+    let (ctx, version) = (c.ctx, c.version);
     let mut resp = DescribeGroupsResponse::default();
     resp.groups = req
         .groups
@@ -43,4 +43,23 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: DescribeGroupsRequest) -
         })
         .collect();
     ready(ResponseKind::DescribeGroups(resp))
+}
+
+pub(super) fn refuse(
+    _version: i16,
+    req: DescribeGroupsRequest,
+    e: &KafkaError,
+) -> DescribeGroupsResponse {
+    let mut resp = DescribeGroupsResponse::default();
+    resp.groups = req
+        .groups
+        .into_iter()
+        .map(|id| {
+            let mut g = DescribedGroup::default();
+            g.group_id = id;
+            g.error_code = e.code();
+            g
+        })
+        .collect();
+    resp
 }

@@ -4,18 +4,18 @@
 //! knows: the bytes of the partition's cached batches, exact when the whole log fits the cache
 //! window, a lower bound otherwise. Total and usable bytes are unknown (-1).
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::describe_log_dirs_response::{
     DescribeLogDirsPartition, DescribeLogDirsResult, DescribeLogDirsTopic,
 };
 use kafka_protocol::messages::{DescribeLogDirsRequest, DescribeLogDirsResponse, ResponseKind};
 
 use super::describe_configs::LOG_DIR;
-use super::{ready, str_bytes, topic_name, Ctx, Reply};
+use super::{ready, str_bytes, topic_name, Call, Reply};
+use crate::error::KafkaError;
 use crate::log::Topic;
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: DescribeLogDirsRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, req: DescribeLogDirsRequest) -> Reply {
+    let (ctx, version) = (c.ctx, c.version);
     let topics: Vec<DescribeLogDirsTopic> = match &req.topics {
         None => ctx
             .registry
@@ -64,4 +64,18 @@ fn describe(t: &Topic, only: Option<&Vec<i32>>) -> DescribeLogDirsTopic {
         })
         .collect();
     out
+}
+
+/// DescribeLogDirs has no per-partition error: a refusal is the top-level code (v3+) with no
+/// directories, which is what Kafka answers a principal without DESCRIBE on the cluster.
+pub(super) fn refuse(
+    version: i16,
+    _req: DescribeLogDirsRequest,
+    e: &KafkaError,
+) -> DescribeLogDirsResponse {
+    let mut resp = DescribeLogDirsResponse::default();
+    if version >= 3 {
+        resp.error_code = e.code();
+    }
+    resp
 }

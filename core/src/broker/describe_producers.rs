@@ -3,8 +3,6 @@
 //!
 //! Owns no state: reads the writer's producer table.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::describe_producers_response::{
     PartitionResponse, ProducerState, TopicResponse,
 };
@@ -13,9 +11,11 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::ResponseError;
 
-use super::{ready, Ctx, Reply};
+use super::{message, ready, Call, Reply};
+use crate::error::KafkaError;
 
-pub(super) fn handle(ctx: &Arc<Ctx>, _version: i16, req: DescribeProducersRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, req: DescribeProducersRequest) -> Reply {
+    let ctx = c.ctx;
     let mut resp = DescribeProducersResponse::default();
     for t in req.topics {
         let topic = ctx.registry.get(&t.name.0);
@@ -61,4 +61,25 @@ pub(super) fn handle(ctx: &Arc<Ctx>, _version: i16, req: DescribeProducersReques
         resp.topics.push(out);
     }
     ready(ResponseKind::DescribeProducers(resp))
+}
+
+pub(super) fn refuse(
+    _version: i16,
+    req: DescribeProducersRequest,
+    e: &KafkaError,
+) -> DescribeProducersResponse {
+    let mut resp = DescribeProducersResponse::default();
+    for t in req.topics {
+        let mut out = TopicResponse::default();
+        for index in t.partition_indexes {
+            let mut p = PartitionResponse::default();
+            p.partition_index = index;
+            p.error_code = e.code();
+            p.error_message = message(e);
+            out.partitions.push(p);
+        }
+        out.name = t.name;
+        resp.topics.push(out);
+    }
+    resp
 }

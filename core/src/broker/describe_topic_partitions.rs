@@ -5,8 +5,6 @@
 //! and at most the limit (capped at Kafka's default of 2000); `next_cursor` names the first
 //! partition left out.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::describe_topic_partitions_response::{
     Cursor, DescribeTopicPartitionsResponsePartition, DescribeTopicPartitionsResponseTopic,
 };
@@ -15,7 +13,8 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::ResponseError;
 
-use super::{ready, topic_name, Ctx, Reply};
+use super::{ready, topic_name, Call, Reply};
+use crate::error::KafkaError;
 use crate::log::Topic;
 
 /// Kafka's `max.request.partition.size.limit` default.
@@ -26,7 +25,8 @@ const MAX_PARTITIONS_PER_PAGE: i32 = 2000;
 const TOPIC_OPERATIONS: i32 =
     1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 8 | 1 << 10 | 1 << 11;
 
-pub(super) fn handle(ctx: &Arc<Ctx>, _version: i16, req: DescribeTopicPartitionsRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, req: DescribeTopicPartitionsRequest) -> Reply {
+    let ctx = c.ctx;
     let node = BrokerId(ctx.config.node_id);
     let mut names: Vec<String> = if req.topics.is_empty() {
         ctx.registry.all().iter().map(|t| t.name.clone()).collect()
@@ -109,4 +109,23 @@ fn describe(
         })
         .collect();
     out
+}
+
+pub(super) fn refuse(
+    _version: i16,
+    req: DescribeTopicPartitionsRequest,
+    e: &KafkaError,
+) -> DescribeTopicPartitionsResponse {
+    let mut resp = DescribeTopicPartitionsResponse::default();
+    resp.topics = req
+        .topics
+        .into_iter()
+        .map(|t| {
+            let mut out = DescribeTopicPartitionsResponseTopic::default();
+            out.error_code = e.code();
+            out.name = Some(t.name);
+            out
+        })
+        .collect();
+    resp
 }

@@ -2,17 +2,17 @@
 //!
 //! Owns no state: reads the writer's producer table.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::describe_transactions_response::{TopicData, TransactionState};
 use kafka_protocol::messages::{
     DescribeTransactionsRequest, DescribeTransactionsResponse, ProducerId, ResponseKind,
 };
 use kafka_protocol::ResponseError;
 
-use super::{ready, str_bytes, topic_name, Ctx, Reply};
+use super::{ready, str_bytes, topic_name, Call, Reply};
+use crate::error::KafkaError;
 
-pub(super) fn handle(ctx: &Arc<Ctx>, _version: i16, req: DescribeTransactionsRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, req: DescribeTransactionsRequest) -> Reply {
+    let ctx = c.ctx;
     let mut resp = DescribeTransactionsResponse::default();
     let table = ctx.registry.producers().lock();
     for id in req.transactional_ids {
@@ -51,4 +51,22 @@ pub(super) fn handle(ctx: &Arc<Ctx>, _version: i16, req: DescribeTransactionsReq
     }
     drop(table);
     ready(ResponseKind::DescribeTransactions(resp))
+}
+
+pub(super) fn refuse(
+    _version: i16,
+    req: DescribeTransactionsRequest,
+    e: &KafkaError,
+) -> DescribeTransactionsResponse {
+    let mut resp = DescribeTransactionsResponse::default();
+    for id in req.transactional_ids {
+        let mut s = TransactionState::default();
+        s.error_code = e.code();
+        s.transaction_state = str_bytes("");
+        s.producer_id = ProducerId(-1);
+        s.producer_epoch = -1;
+        s.transactional_id = id;
+        resp.transaction_states.push(s);
+    }
+    resp
 }

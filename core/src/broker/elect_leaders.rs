@@ -4,15 +4,15 @@
 //! success, as Kafka does. Unknown partitions get UNKNOWN_TOPIC_OR_PARTITION; a null list means
 //! every partition.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::elect_leaders_response::{PartitionResult, ReplicaElectionResult};
 use kafka_protocol::messages::{ElectLeadersRequest, ElectLeadersResponse, ResponseKind};
 use kafka_protocol::ResponseError;
 
-use super::{ready, str_bytes, topic_name, Ctx, Reply};
+use super::{message, ready, str_bytes, topic_name, Call, Reply};
+use crate::error::KafkaError;
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: ElectLeadersRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, req: ElectLeadersRequest) -> Reply {
+    let (ctx, version) = (c.ctx, c.version);
     let wanted: Vec<(String, Vec<i32>)> = match &req.topic_partitions {
         None => ctx
             .registry
@@ -49,4 +49,33 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: ElectLeadersRequest) -> 
         resp.replica_election_results.push(r);
     }
     ready(ResponseKind::ElectLeaders(resp))
+}
+
+pub(super) fn refuse(version: i16, req: ElectLeadersRequest, e: &KafkaError) -> ElectLeadersResponse {
+    let mut resp = ElectLeadersResponse::default();
+    if version >= 1 {
+        resp.error_code = e.code();
+    }
+    resp.replica_election_results = req
+        .topic_partitions
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| {
+            let mut r = ReplicaElectionResult::default();
+            r.topic = t.topic;
+            r.partition_result = t
+                .partitions
+                .into_iter()
+                .map(|p| {
+                    let mut out = PartitionResult::default();
+                    out.partition_id = p;
+                    out.error_code = e.code();
+                    out.error_message = message(e);
+                    out
+                })
+                .collect();
+            r
+        })
+        .collect();
+    resp
 }

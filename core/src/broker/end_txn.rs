@@ -4,17 +4,15 @@
 //!
 //! Owns no state.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::{EndTxnRequest, EndTxnResponse, ProducerId, ResponseKind};
 
-use super::init_producer_id::fenced_code;
-use super::txn_common::{ask, unavailable};
-use super::{Ctx, Reply};
+use super::txn_common::{ask, fenced_for};
+use super::{Call, Reply};
+use crate::error::{KafkaError, KafkaResult};
 use crate::writer::{ProducerIdEpoch, TxnCommand};
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: EndTxnRequest) -> Reply {
-    let ctx = ctx.clone();
+pub(super) async fn handle(c: &Call<'_>, req: EndTxnRequest) -> Reply {
+    let (ctx, version) = (c.ctx.clone(), c.version);
     Box::pin(async move {
         let producer = ProducerIdEpoch {
             producer_id: req.producer_id.0,
@@ -22,7 +20,7 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: EndTxnRequest) -> Reply 
         };
         // The committed offsets reach the coordinator even if this request's future is dropped
         // (the client went away): memory must follow what was committed.
-        let (done, outcome) = tokio::sync::oneshot::channel();
+        let (done, outcome) = tokio::sync::oneshot::channel::<KafkaResult<()>>();
         let task_ctx = ctx.clone();
         let transactional_id = req.transactional_id.0.to_string();
         let commit = req.committed;
@@ -33,27 +31,37 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: EndTxnRequest) -> Reply 
                 commit,
                 reply,
             })
-            .await
-            .unwrap_or(Err(unavailable()));
+            .await;
             if let Ok(offsets) = &result {
                 task_ctx.groups.apply_txn_offsets(offsets);
             }
             let _ = done.send(result.map(|_| ()));
         });
-        let result = outcome.await.unwrap_or(Err(unavailable()));
-        let mut resp = EndTxnResponse::default();
-        // v5 returns the id and epoch to use next; epochs are not bumped per transaction here.
-        resp.producer_id = ProducerId(-1);
-        resp.producer_epoch = -1;
-        match result {
+        let result = outcome
+            .await
+            .unwrap_or(Err(KafkaError::coordinator_unavailable()));
+        let resp = match result {
             Ok(()) => {
+                let mut resp = EndTxnResponse::default();
+                // v5 returns the id and epoch to use next; epochs are not bumped per transaction.
+                resp.producer_id = ProducerId(-1);
+                resp.producer_epoch = -1;
                 if version >= 5 {
                     resp.producer_id = ProducerId(producer.producer_id);
                     resp.producer_epoch = producer.producer_epoch;
                 }
+                resp
             }
-            Err(code) => resp.error_code = fenced_code(version, 2, code),
-        }
+            Err(e) => refuse(version, req, &e),
+        };
         Some(ResponseKind::EndTxn(resp))
     })
+}
+
+pub(super) fn refuse(version: i16, _req: EndTxnRequest, e: &KafkaError) -> EndTxnResponse {
+    let mut resp = EndTxnResponse::default();
+    resp.error_code = fenced_for(version, 2, e.clone()).code();
+    resp.producer_id = ProducerId(-1);
+    resp.producer_epoch = -1;
+    resp
 }

@@ -27,8 +27,9 @@ use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use super::{storage_error, Ctx, Reply};
-use crate::log::{PartitionLog, ReadResult};
+use super::{Call, Ctx, Reply};
+use crate::error::{KafkaError, KafkaResult};
+use crate::log::{Batch, PartitionLog, ReadResult};
 use crate::writer::{Command, ReadQuery};
 
 /// One requested partition, resolved once per request.
@@ -37,11 +38,11 @@ struct Target {
     offset: i64,
     max_bytes: usize,
     /// The topic's id and the partition's log, or the error for this partition.
-    log: Result<(Uuid, Arc<PartitionLog>), i16>,
+    log: KafkaResult<(Uuid, Arc<PartitionLog>)>,
 }
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: FetchRequest) -> Reply {
-    let ctx = ctx.clone();
+pub(super) async fn handle(c: &Call<'_>, req: FetchRequest) -> Reply {
+    let (ctx, version) = (c.ctx.clone(), c.version);
     Box::pin(async move { Some(ResponseKind::Fetch(fetch(&ctx, version, req).await)) })
 }
 
@@ -51,11 +52,11 @@ async fn fetch(ctx: &Ctx, version: i16, req: FetchRequest) -> FetchResponse {
         let topic = if version >= 13 {
             ctx.registry
                 .get_by_id(&t.topic_id)
-                .ok_or(ResponseError::UnknownTopicId.code())
+                .ok_or(KafkaError::new(ResponseError::UnknownTopicId))
         } else {
             ctx.registry
                 .get(&t.topic)
-                .ok_or(ResponseError::UnknownTopicOrPartition.code())
+                .ok_or(KafkaError::new(ResponseError::UnknownTopicOrPartition))
         };
         let targets = t
             .partitions
@@ -64,11 +65,11 @@ async fn fetch(ctx: &Ctx, version: i16, req: FetchRequest) -> FetchResponse {
                 index: p.partition,
                 offset: p.fetch_offset,
                 max_bytes: usize::try_from(p.partition_max_bytes).unwrap_or(0),
-                log: topic.as_ref().map_err(|c| *c).and_then(|topic| {
+                log: topic.as_ref().map_err(Clone::clone).and_then(|topic| {
                     topic
                         .partition(p.partition)
                         .map(|l| (topic.id, l.clone()))
-                        .ok_or(ResponseError::UnknownTopicOrPartition.code())
+                        .ok_or(ResponseError::UnknownTopicOrPartition.into())
                 }),
             })
             .collect();
@@ -148,7 +149,7 @@ async fn read_all(
             p.high_watermark = -1;
             p.last_stable_offset = -1;
             let result = match &t.log {
-                Err(code) => Err(*code),
+                Err(e) => Err(e.clone()),
                 Ok((topic_id, log)) => {
                     p.high_watermark = log.high_watermark();
                     p.last_stable_offset = log.last_stable_offset();
@@ -167,7 +168,8 @@ async fn read_all(
                         let read = read(ctx, *topic_id, t.index, log, t.offset, budget, limit);
                         let batches = read.await;
                         if committed {
-                            if let Ok(Some(end)) = batches.as_ref().map(|b| last_offset(b)) {
+                            let end = batches.as_ref().ok().and_then(|b| b.last());
+                            if let Some(end) = end.map(|b| b.last_offset) {
                                 p.aborted_transactions = Some(
                                     log.aborted_between(t.offset, end)
                                         .into_iter()
@@ -187,13 +189,13 @@ async fn read_all(
             };
             match result {
                 Ok(batches) => {
-                    let len: usize = batches.iter().map(|b| b.len()).sum();
+                    let len: usize = batches.iter().map(|b| b.bytes.len()).sum();
                     total += len;
                     p.records = Some(concat(batches, len));
                 }
-                Err(code) => {
+                Err(e) => {
                     errored = true;
-                    p.error_code = code;
+                    p.error_code = e.code();
                     p.records = Some(Bytes::new());
                 }
             }
@@ -204,31 +206,15 @@ async fn read_all(
     (resp, total, errored)
 }
 
-fn concat(batches: Vec<Bytes>, len: usize) -> Bytes {
+fn concat(batches: Vec<Batch>, len: usize) -> Bytes {
     if batches.len() == 1 {
-        return batches.into_iter().next().unwrap_or_default();
+        return batches.into_iter().next().map(|b| b.bytes).unwrap_or_default();
     }
     let mut buf = BytesMut::with_capacity(len);
     for b in batches {
-        buf.extend_from_slice(&b);
+        buf.extend_from_slice(&b.bytes);
     }
     buf.freeze()
-}
-
-/// The last offset of the last of `batches` (stamped RecordBatch v2: base offset at 0..8, last
-/// offset delta at 23..27).
-fn last_offset(batches: &[Bytes]) -> Option<i64> {
-    let b = batches.last()?;
-    let base = i64::from_be_bytes(b.get(0..8)?.try_into().ok()?);
-    let delta = i32::from_be_bytes(b.get(23..27)?.try_into().ok()?);
-    Some(base + i64::from(delta))
-}
-
-/// The base offset of a stamped batch.
-fn base_offset(b: &Bytes) -> i64 {
-    b.get(0..8)
-        .and_then(|x| x.try_into().ok())
-        .map_or(i64::MAX, i64::from_be_bytes)
 }
 
 /// Whole batches from `offset` that start below `limit`: from memory, or from the store below
@@ -241,10 +227,10 @@ async fn read(
     offset: i64,
     max_bytes: usize,
     limit: i64,
-) -> Result<Vec<Bytes>, i16> {
+) -> KafkaResult<Vec<Batch>> {
     match log.read_below(offset, max_bytes, limit) {
         ReadResult::Batches(b) => Ok(b),
-        ReadResult::OutOfRange => Err(ResponseError::OffsetOutOfRange.code()),
+        ReadResult::OutOfRange => Err(ResponseError::OffsetOutOfRange.into()),
         ReadResult::BelowWindow => {
             let (reply, rx) = oneshot::channel();
             let q = ReadQuery::Batches {
@@ -257,15 +243,39 @@ async fn read(
             ctx.bridge
                 .send(Command::Read(q))
                 .await
-                .map_err(|_| storage_error())?;
+                .map_err(|_| KafkaError::storage())?;
             match rx.await {
                 Ok(Ok(batches)) => Ok(batches
                     .into_iter()
-                    .map(|b| b.bytes)
-                    .take_while(|b| base_offset(b) < limit)
+                    .take_while(|b| b.base_offset < limit)
                     .collect()),
-                _ => Err(storage_error()),
+                _ => Err(KafkaError::storage()),
             }
         }
     }
+}
+
+/// The error goes on every partition; Fetch's top-level code is for fetch sessions only.
+pub(super) fn refuse(version: i16, req: FetchRequest, e: &KafkaError) -> FetchResponse {
+    let mut resp = FetchResponse::default();
+    for t in req.topics {
+        let mut out = FetchableTopicResponse::default();
+        if version >= 13 {
+            out.topic_id = t.topic_id;
+        } else {
+            out.topic = t.topic;
+        }
+        for p in t.partitions {
+            let mut d = PartitionData::default();
+            d.partition_index = p.partition;
+            d.error_code = e.code();
+            d.high_watermark = -1;
+            d.last_stable_offset = -1;
+            d.log_start_offset = -1;
+            d.records = Some(Bytes::new());
+            out.partitions.push(d);
+        }
+        resp.responses.push(out);
+    }
+    resp
 }

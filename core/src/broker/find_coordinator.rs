@@ -3,54 +3,63 @@
 //!
 //! Owns no state.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::find_coordinator_response::Coordinator;
 use kafka_protocol::messages::{
     BrokerId, FindCoordinatorRequest, FindCoordinatorResponse, ResponseKind,
 };
-use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
 
-use super::{ready, str_bytes, Ctx, Reply};
+use super::{ready, str_bytes, Call, Reply};
+use crate::error::KafkaError;
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: FindCoordinatorRequest) -> Reply {
-    let c = &ctx.config;
+pub(super) async fn handle(call: &Call<'_>, req: FindCoordinatorRequest) -> Reply {
+    let (c, version) = (&call.ctx.config, call.version);
     // 0: group, 1: transaction.
-    let error = if (0..=1).contains(&req.key_type) {
-        0
-    } else {
-        ResponseError::InvalidRequest.code()
-    };
-    let (node, host, port) = if error == 0 {
-        (
-            c.node_id,
-            str_bytes(&c.advertised_host),
-            i32::from(c.advertised_port),
-        )
-    } else {
-        (-1, StrBytes::default(), -1)
-    };
+    if !(0..=1).contains(&req.key_type) {
+        let e = KafkaError::new(ResponseError::InvalidRequest);
+        return ready(ResponseKind::FindCoordinator(refuse(version, req, &e)));
+    }
+    let this = Coordinator::default()
+        .with_node_id(BrokerId(c.node_id))
+        .with_host(str_bytes(&c.advertised_host))
+        .with_port(i32::from(c.advertised_port));
+    ready(ResponseKind::FindCoordinator(response(version, req, this)))
+}
+
+/// `coordinator` for every key asked (v4), or at the top level (v0-3).
+fn response(
+    version: i16,
+    req: FindCoordinatorRequest,
+    coordinator: Coordinator,
+) -> FindCoordinatorResponse {
     let mut resp = FindCoordinatorResponse::default();
     if version >= 4 {
         resp.coordinators = req
             .coordinator_keys
             .into_iter()
-            .map(|key| {
-                let mut k = Coordinator::default();
-                k.key = key;
-                k.node_id = BrokerId(node);
-                k.host = host.clone();
-                k.port = port;
-                k.error_code = error;
-                k
-            })
+            .map(|key| coordinator.clone().with_key(key))
             .collect();
     } else {
-        resp.error_code = error;
-        resp.node_id = BrokerId(node);
-        resp.host = host;
-        resp.port = port;
+        resp.error_code = coordinator.error_code;
+        if version >= 1 {
+            resp.error_message = coordinator.error_message;
+        }
+        resp.node_id = coordinator.node_id;
+        resp.host = coordinator.host;
+        resp.port = coordinator.port;
     }
-    ready(ResponseKind::FindCoordinator(resp))
+    resp
+}
+
+pub(super) fn refuse(
+    version: i16,
+    req: FindCoordinatorRequest,
+    e: &KafkaError,
+) -> FindCoordinatorResponse {
+    let none = Coordinator::default()
+        .with_node_id(BrokerId(-1))
+        .with_port(-1)
+        .with_error_code(e.code())
+        .with_error_message(super::message(e));
+    response(version, req, none)
 }

@@ -4,22 +4,22 @@
 //!
 //! Owns no state: the writer allocates ids and epochs durably.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::{
     InitProducerIdRequest, InitProducerIdResponse, ProducerId, ResponseKind,
 };
 use kafka_protocol::ResponseError;
 
-use super::txn_common::{ask, unavailable};
-use super::{Ctx, Reply};
+use super::txn_common::{ask, fenced_for};
+use super::{Call, Reply};
+use crate::error::KafkaError;
 use crate::writer::{ProducerIdEpoch, TxnCommand};
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: InitProducerIdRequest) -> Reply {
-    let ctx = ctx.clone();
+pub(super) async fn handle(c: &Call<'_>, req: InitProducerIdRequest) -> Reply {
+    let (ctx, version) = (c.ctx.clone(), c.version);
     Box::pin(async move {
         let transactional_id = req
             .transactional_id
+            .as_ref()
             .map(|t| t.0.to_string())
             .filter(|t| !t.is_empty());
         let current = if version >= 3 {
@@ -42,32 +42,30 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: InitProducerIdRequest) -
                 reply,
             })
             .await
-            .unwrap_or(Err(unavailable()))
         } else {
-            Err(ResponseError::InvalidRequest.code())
+            Err(ResponseError::InvalidRequest.into())
         };
-        let mut resp = InitProducerIdResponse::default();
-        match result {
+        let resp = match result {
             Ok(p) => {
+                let mut resp = InitProducerIdResponse::default();
                 resp.producer_id = ProducerId(p.producer_id);
                 resp.producer_epoch = p.producer_epoch;
+                resp
             }
-            Err(code) => {
-                resp.error_code = fenced_code(version, 4, code);
-                resp.producer_id = ProducerId(-1);
-                resp.producer_epoch = -1;
-            }
-        }
+            Err(e) => refuse(version, req, &e),
+        };
         Some(ResponseKind::InitProducerId(resp))
     })
 }
 
-/// PRODUCER_FENCED is known to clients from the API version `since` (KIP-588); older ones are
-/// told INVALID_PRODUCER_EPOCH.
-pub(super) fn fenced_code(version: i16, since: i16, code: i16) -> i16 {
-    if code == ResponseError::ProducerFenced.code() && version < since {
-        ResponseError::InvalidProducerEpoch.code()
-    } else {
-        code
-    }
+pub(super) fn refuse(
+    version: i16,
+    _req: InitProducerIdRequest,
+    e: &KafkaError,
+) -> InitProducerIdResponse {
+    let mut resp = InitProducerIdResponse::default();
+    resp.error_code = fenced_for(version, 4, e.clone()).code();
+    resp.producer_id = ProducerId(-1);
+    resp.producer_epoch = -1;
+    resp
 }

@@ -3,21 +3,16 @@
 //! Owns no state. v0 has no rebalance timeout (the session timeout stands in); v4+ new members
 //! first get MEMBER_ID_REQUIRED; v5+ carry static instance ids; v9 may skip the assignment.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::join_group_response::JoinGroupResponseMember;
 use kafka_protocol::messages::{JoinGroupRequest, JoinGroupResponse, ResponseKind};
 use kafka_protocol::ResponseError;
 
-use super::{str_bytes, Client, Ctx, Reply};
+use super::{str_bytes, Call, Reply};
+use crate::error::{code_or_none, KafkaError};
 use crate::group::{JoinArgs, JoinReply};
 
-pub(super) fn handle(
-    ctx: &Arc<Ctx>,
-    client: &Client,
-    version: i16,
-    req: JoinGroupRequest,
-) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, req: JoinGroupRequest) -> Reply {
+    let (client, version) = (c.client, c.version);
     let args = JoinArgs {
         group_id: req.group_id.0.to_string(),
         member_id: req.member_id.to_string(),
@@ -39,19 +34,19 @@ pub(super) fn handle(
         require_known_member_id: version >= 4,
         supports_skip_assignment: version >= 9,
     };
-    let rx = ctx.groups.join(args);
+    let rx = c.ctx.groups.join(args);
     let member_id = req.member_id.to_string();
     Box::pin(async move {
-        let reply = rx.await.unwrap_or_else(|_| {
-            JoinReply::error(ResponseError::RebalanceInProgress.code(), &member_id)
-        });
+        let reply = rx
+            .await
+            .unwrap_or_else(|_| JoinReply::error(ResponseError::RebalanceInProgress, &member_id));
         Some(ResponseKind::JoinGroup(response(version, reply)))
     })
 }
 
 fn response(version: i16, r: JoinReply) -> JoinGroupResponse {
     let mut resp = JoinGroupResponse::default();
-    resp.error_code = r.error;
+    resp.error_code = code_or_none(r.error.as_ref());
     resp.generation_id = r.generation;
     if version >= 7 {
         resp.protocol_type = r.protocol_type.as_deref().map(str_bytes);
@@ -78,4 +73,8 @@ fn response(version: i16, r: JoinReply) -> JoinGroupResponse {
         })
         .collect();
     resp
+}
+
+pub(super) fn refuse(version: i16, req: JoinGroupRequest, e: &KafkaError) -> JoinGroupResponse {
+    response(version, JoinReply::error(e.clone(), &req.member_id))
 }

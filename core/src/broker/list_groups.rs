@@ -3,19 +3,20 @@
 //!
 //! Owns no state.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::list_groups_response::ListedGroup;
 use kafka_protocol::messages::{GroupId, ListGroupsRequest, ListGroupsResponse, ResponseKind};
 
-use super::{ready, str_bytes, Ctx, Reply};
+use super::{ready, str_bytes, Call, Reply};
+use crate::error::KafkaError;
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: ListGroupsRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, req: ListGroupsRequest) -> Reply {
+    let version = c.version;
     let wanted = |filter: &[kafka_protocol::protocol::StrBytes], value: &str| {
         filter.is_empty() || filter.iter().any(|f| f.eq_ignore_ascii_case(value))
     };
     let mut resp = ListGroupsResponse::default();
-    resp.groups = ctx
+    resp.groups = c
+        .ctx
         .groups
         .list()
         .into_iter()
@@ -36,4 +37,10 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: ListGroupsRequest) -> Re
         })
         .collect();
     ready(ResponseKind::ListGroups(resp))
+}
+
+pub(super) fn refuse(_version: i16, _req: ListGroupsRequest, e: &KafkaError) -> ListGroupsResponse {
+    let mut resp = ListGroupsResponse::default();
+    resp.error_code = e.code();
+    resp
 }

@@ -5,8 +5,6 @@
 //! whole log, otherwise the store through the writer; the record inside the batch is found by
 //! decoding that one batch.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::list_offsets_response::{
     ListOffsetsPartitionResponse, ListOffsetsTopicResponse,
 };
@@ -15,9 +13,10 @@ use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::protocol::batch;
-use super::{storage_error, Ctx, Reply};
+use super::{Call, Ctx, Reply};
+use crate::error::{KafkaError, KafkaResult};
 use crate::log::{Batch, PartitionLog};
+use crate::protocol::batch;
 use crate::store::StoreError;
 use crate::writer::{Command, ReadQuery};
 
@@ -26,8 +25,8 @@ const EARLIEST: i64 = -2;
 const MAX_TIMESTAMP: i64 = -3;
 const EARLIEST_LOCAL: i64 = -4;
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: ListOffsetsRequest) -> Reply {
-    let ctx = ctx.clone();
+pub(super) async fn handle(c: &Call<'_>, req: ListOffsetsRequest) -> Reply {
+    let (ctx, version) = (c.ctx.clone(), c.version);
     Box::pin(async move { Some(ResponseKind::ListOffsets(list(&ctx, version, req).await)) })
 }
 
@@ -46,7 +45,7 @@ async fn list(ctx: &Ctx, version: i16, req: ListOffsetsRequest) -> ListOffsetsRe
                 .as_ref()
                 .and_then(|t| t.partition(p.partition_index).map(|l| (t.id, l)));
             let found = match log {
-                None => Err(ResponseError::UnknownTopicOrPartition.code()),
+                None => Err(ResponseError::UnknownTopicOrPartition.into()),
                 Some((_, log)) if p.timestamp == LATEST && committed => {
                     Ok((log.last_stable_offset(), -1))
                 }
@@ -62,7 +61,7 @@ async fn list(ctx: &Ctx, version: i16, req: ListOffsetsRequest) -> ListOffsetsRe
                         r.leader_epoch = 0;
                     }
                 }
-                Err(code) => r.error_code = code,
+                Err(e) => r.error_code = e.code(),
             }
             out.partitions.push(r);
         }
@@ -79,7 +78,7 @@ async fn lookup(
     partition: i32,
     log: &PartitionLog,
     timestamp: i64,
-) -> Result<(i64, i64), i16> {
+) -> KafkaResult<(i64, i64)> {
     match timestamp {
         LATEST => Ok((log.high_watermark(), -1)),
         EARLIEST | EARLIEST_LOCAL => Ok((log.log_start_offset(), -1)),
@@ -126,7 +125,7 @@ async fn lookup(
             };
             Ok(batch.map_or((-1, -1), |b| first_at(ctx, &b, from, t)))
         }
-        _ => Err(ResponseError::InvalidRequest.code()),
+        _ => Err(ResponseError::InvalidRequest.into()),
     }
 }
 
@@ -149,14 +148,32 @@ fn first_at(ctx: &Ctx, batch: &Batch, from: i64, t: i64) -> (i64, i64) {
 async fn stored(
     ctx: &Ctx,
     query: impl FnOnce(oneshot::Sender<Result<Option<Batch>, StoreError>>) -> ReadQuery,
-) -> Result<Option<Batch>, i16> {
+) -> KafkaResult<Option<Batch>> {
     let (reply, rx) = oneshot::channel();
     ctx.bridge
         .send(Command::Read(query(reply)))
         .await
-        .map_err(|_| storage_error())?;
+        .map_err(|_| KafkaError::storage())?;
     match rx.await {
         Ok(Ok(b)) => Ok(b),
-        _ => Err(storage_error()),
+        _ => Err(KafkaError::storage()),
     }
+}
+
+pub(super) fn refuse(_version: i16, req: ListOffsetsRequest, e: &KafkaError) -> ListOffsetsResponse {
+    let mut resp = ListOffsetsResponse::default();
+    for t in req.topics {
+        let mut out = ListOffsetsTopicResponse::default();
+        out.name = t.name;
+        for p in t.partitions {
+            let mut r = ListOffsetsPartitionResponse::default();
+            r.partition_index = p.partition_index;
+            r.error_code = e.code();
+            r.offset = -1;
+            r.timestamp = -1;
+            out.partitions.push(r);
+        }
+        resp.topics.push(out);
+    }
+    resp
 }

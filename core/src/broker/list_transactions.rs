@@ -4,15 +4,15 @@
 //!
 //! Owns no state: reads the writer's producer table.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::list_transactions_response::TransactionState;
 use kafka_protocol::messages::{
     ListTransactionsRequest, ListTransactionsResponse, ProducerId, ResponseKind, TransactionalId,
 };
 
-use super::{ready, str_bytes, Ctx, Reply};
-use crate::txn::{now_ms, TxnState};
+use super::{ready, str_bytes, Call, Reply};
+use crate::clock::now_ms;
+use crate::error::KafkaError;
+use crate::txn::TxnState;
 
 const STATES: [&str; 6] = [
     "Empty",
@@ -23,7 +23,8 @@ const STATES: [&str; 6] = [
     "CompleteAbort",
 ];
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: ListTransactionsRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, req: ListTransactionsRequest) -> Reply {
+    let (ctx, version) = (c.ctx, c.version);
     let mut resp = ListTransactionsResponse::default();
     let states: Vec<String> = req.state_filters.iter().map(|s| s.to_string()).collect();
     resp.unknown_state_filters = req
@@ -72,8 +73,18 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: ListTransactionsRequest)
     ready(ResponseKind::ListTransactions(resp))
 }
 
+pub(super) fn refuse(
+    _version: i16,
+    _req: ListTransactionsRequest,
+    e: &KafkaError,
+) -> ListTransactionsResponse {
+    let mut resp = ListTransactionsResponse::default();
+    resp.error_code = e.code();
+    resp
+}
+
 /// Whether `id` matches `pattern`, where `.*` matches any run of characters.
-fn matches_pattern(pattern: &str, id: &str) -> bool {
+pub(super) fn matches_pattern(pattern: &str, id: &str) -> bool {
     let parts: Vec<&str> = pattern.split(".*").collect();
     let mut rest = id;
     for (i, part) in parts.iter().enumerate() {
@@ -92,16 +103,4 @@ fn matches_pattern(pattern: &str, id: &str) -> bool {
         }
     }
     rest.is_empty()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn patterns_match_wildcards_and_literals() {
-        assert!(super::matches_pattern("app-.*", "app-1"));
-        assert!(!super::matches_pattern("app-.*", "other"));
-        assert!(super::matches_pattern(".*-x", "a-x"));
-        assert!(super::matches_pattern("exact", "exact"));
-        assert!(!super::matches_pattern("exact", "exactly"));
-    }
 }

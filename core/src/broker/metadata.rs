@@ -4,8 +4,6 @@
 //! Unknown topics named by the request are created through the writer when auto-creation is on
 //! and the request allows it; topics asked for by id are never created.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::metadata_response::{
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
 };
@@ -14,7 +12,8 @@ use kafka_protocol::ResponseError;
 use uuid::Uuid;
 
 use super::topics::ensure_topics;
-use super::{str_bytes, topic_name, Ctx, Reply};
+use super::{str_bytes, topic_name, Call, Ctx, Reply};
+use crate::error::KafkaError;
 use crate::log::Topic;
 
 /// One requested topic, by name or (v10+, name null) by id.
@@ -23,8 +22,8 @@ enum Wanted {
     Id(Uuid),
 }
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: MetadataRequest) -> Reply {
-    let ctx = ctx.clone();
+pub(super) async fn handle(c: &Call<'_>, req: MetadataRequest) -> Reply {
+    let (ctx, version) = (c.ctx.clone(), c.version);
     Box::pin(async move { Some(ResponseKind::Metadata(metadata(&ctx, version, req).await)) })
 }
 
@@ -86,22 +85,22 @@ async fn metadata(ctx: &Ctx, version: i16, req: MetadataRequest) -> MetadataResp
             Wanted::Id(id) => match ctx.registry.get_by_id(&id) {
                 Some(t) => found(ctx, version, &t),
                 None => {
-                    let mut e = missing(version, ResponseError::UnknownTopicId.code(), None);
+                    let mut e = missing(version, &ResponseError::UnknownTopicId.into(), None);
                     e.topic_id = id;
                     e
                 }
             },
             Wanted::Name(name) => {
                 let outcome = match created.iter().find(|(n, _)| *n == name) {
-                    Some((_, r)) => r.clone().map_err(|e| e.0),
+                    Some((_, r)) => r.clone(),
                     None => ctx
                         .registry
                         .get(&name)
-                        .ok_or(ResponseError::UnknownTopicOrPartition.code()),
+                        .ok_or(ResponseError::UnknownTopicOrPartition.into()),
                 };
                 match outcome {
                     Ok(t) => found(ctx, version, &t),
-                    Err(code) => missing(version, code, Some(&name)),
+                    Err(e) => missing(version, &e, Some(&name)),
                 }
             }
         })
@@ -132,9 +131,9 @@ fn found(ctx: &Ctx, version: i16, t: &Topic) -> MetadataResponseTopic {
     out
 }
 
-fn missing(version: i16, code: i16, name: Option<&str>) -> MetadataResponseTopic {
+fn missing(version: i16, e: &KafkaError, name: Option<&str>) -> MetadataResponseTopic {
     let mut out = MetadataResponseTopic::default();
-    out.error_code = code;
+    out.error_code = e.code();
     out.name = match name {
         Some(n) => Some(topic_name(n)),
         // The name is nullable from v12; earlier versions need a string.
@@ -142,4 +141,23 @@ fn missing(version: i16, code: i16, name: Option<&str>) -> MetadataResponseTopic
         None => None,
     };
     out
+}
+
+/// Metadata has no request-level error code: every topic named gets it.
+pub(super) fn refuse(version: i16, req: MetadataRequest, e: &KafkaError) -> MetadataResponse {
+    let mut resp = MetadataResponse::default();
+    resp.topics = req
+        .topics
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| match t.name {
+            Some(n) if !n.0.is_empty() || t.topic_id.is_nil() => missing(version, e, Some(&n.0)),
+            _ => {
+                let mut out = missing(version, e, None);
+                out.topic_id = t.topic_id;
+                out
+            }
+        })
+        .collect();
+    resp
 }

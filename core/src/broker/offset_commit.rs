@@ -2,17 +2,16 @@
 //!
 //! Owns no state. Topics are named (v2-9); a group-level error lands on every partition named.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::offset_commit_response::{
     OffsetCommitResponsePartition, OffsetCommitResponseTopic,
 };
 use kafka_protocol::messages::{OffsetCommitRequest, OffsetCommitResponse, ResponseKind};
 
-use super::{topic_name, Ctx, Reply};
-use crate::group::{CommitArgs, PartitionCommit};
+use super::{topic_name, Call, Reply};
+use crate::error::{code_of, KafkaError};
+use crate::group::{CommitArgs, PartitionCommit, TopicResults};
 
-pub(super) fn handle(ctx: &Arc<Ctx>, _version: i16, req: OffsetCommitRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, req: OffsetCommitRequest) -> Reply {
     let args = CommitArgs {
         group_id: req.group_id.0.to_string(),
         generation: req.generation_id_or_member_epoch,
@@ -36,27 +35,45 @@ pub(super) fn handle(ctx: &Arc<Ctx>, _version: i16, req: OffsetCommitRequest) ->
             })
             .collect(),
     };
-    let done = ctx.groups.commit_offsets(args);
-    Box::pin(async move {
-        let mut resp = OffsetCommitResponse::default();
-        resp.topics = done
-            .await
+    let done = c.ctx.groups.commit_offsets(args);
+    Box::pin(async move { Some(ResponseKind::OffsetCommit(response(done.await))) })
+}
+
+fn response(results: TopicResults) -> OffsetCommitResponse {
+    let mut resp = OffsetCommitResponse::default();
+    resp.topics = results
+        .into_iter()
+        .map(|(name, parts)| {
+            let mut t = OffsetCommitResponseTopic::default();
+            t.name = topic_name(&name);
+            t.partitions = parts
+                .into_iter()
+                .map(|(index, outcome)| {
+                    let mut p = OffsetCommitResponsePartition::default();
+                    p.partition_index = index;
+                    p.error_code = code_of(&outcome);
+                    p
+                })
+                .collect();
+            t
+        })
+        .collect();
+    resp
+}
+
+pub(super) fn refuse(
+    _version: i16,
+    req: OffsetCommitRequest,
+    e: &KafkaError,
+) -> OffsetCommitResponse {
+    response(
+        req.topics
             .into_iter()
-            .map(|(name, parts)| {
-                let mut t = OffsetCommitResponseTopic::default();
-                t.name = topic_name(&name);
-                t.partitions = parts
-                    .into_iter()
-                    .map(|(index, code)| {
-                        let mut p = OffsetCommitResponsePartition::default();
-                        p.partition_index = index;
-                        p.error_code = code;
-                        p
-                    })
-                    .collect();
-                t
+            .map(|t| {
+                let parts = t.partitions.iter();
+                let failed = parts.map(|p| (p.partition_index, Err(e.clone())));
+                (t.name.0.to_string(), failed.collect())
             })
-            .collect();
-        Some(ResponseKind::OffsetCommit(resp))
-    })
+            .collect(),
+    )
 }

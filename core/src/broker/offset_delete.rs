@@ -3,59 +3,70 @@
 //!
 //! Owns no state.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::offset_delete_response::{
     OffsetDeleteResponsePartition, OffsetDeleteResponseTopic,
 };
 use kafka_protocol::messages::{OffsetDeleteRequest, OffsetDeleteResponse, ResponseKind};
 
-use super::{topic_name, Ctx, Reply};
+use super::{topic_name, Call, Reply};
+use crate::error::{code_of, KafkaError};
+use crate::group::TopicResults;
 
-pub(super) fn handle(ctx: &Arc<Ctx>, _version: i16, req: OffsetDeleteRequest) -> Reply {
-    let topics: Vec<(String, Vec<i32>)> = req
-        .topics
-        .into_iter()
-        .map(|t| {
-            let parts = t
-                .partitions
-                .into_iter()
-                .map(|p| p.partition_index)
-                .collect();
-            (t.name.0.to_string(), parts)
-        })
-        .collect();
-    let named = topics.clone();
-    let done = ctx.groups.delete_offsets(&req.group_id.0, topics);
+pub(super) async fn handle(c: &Call<'_>, req: OffsetDeleteRequest) -> Reply {
+    let version = c.version;
+    let topics = named(&req);
+    let done = c.ctx.groups.delete_offsets(&req.group_id.0, topics);
     Box::pin(async move {
-        let mut resp = OffsetDeleteResponse::default();
-        let results = match done.await {
-            Ok(r) => r,
-            Err(code) => {
-                resp.error_code = code;
-                named
-                    .into_iter()
-                    .map(|(t, parts)| (t, parts.into_iter().map(|p| (p, code)).collect()))
-                    .collect()
-            }
+        let resp = match done.await {
+            Ok(results) => response(results),
+            Err(e) => refuse(version, req, &e),
         };
-        resp.topics = results
-            .into_iter()
-            .map(|(name, parts)| {
-                let mut t = OffsetDeleteResponseTopic::default();
-                t.name = topic_name(&name);
-                t.partitions = parts
-                    .into_iter()
-                    .map(|(index, code)| {
-                        let mut p = OffsetDeleteResponsePartition::default();
-                        p.partition_index = index;
-                        p.error_code = code;
-                        p
-                    })
-                    .collect();
-                t
-            })
-            .collect();
         Some(ResponseKind::OffsetDelete(resp))
     })
+}
+
+fn named(req: &OffsetDeleteRequest) -> Vec<(String, Vec<i32>)> {
+    req.topics
+        .iter()
+        .map(|t| {
+            let parts = t.partitions.iter().map(|p| p.partition_index).collect();
+            (t.name.0.to_string(), parts)
+        })
+        .collect()
+}
+
+fn response(results: TopicResults) -> OffsetDeleteResponse {
+    let mut resp = OffsetDeleteResponse::default();
+    resp.topics = results
+        .into_iter()
+        .map(|(name, parts)| {
+            let mut t = OffsetDeleteResponseTopic::default();
+            t.name = topic_name(&name);
+            t.partitions = parts
+                .into_iter()
+                .map(|(index, outcome)| {
+                    let mut p = OffsetDeleteResponsePartition::default();
+                    p.partition_index = index;
+                    p.error_code = code_of(&outcome);
+                    p
+                })
+                .collect();
+            t
+        })
+        .collect();
+    resp
+}
+
+pub(super) fn refuse(
+    _version: i16,
+    req: OffsetDeleteRequest,
+    e: &KafkaError,
+) -> OffsetDeleteResponse {
+    let failed = named(&req)
+        .into_iter()
+        .map(|(t, parts)| (t, parts.into_iter().map(|p| (p, Err(e.clone()))).collect()))
+        .collect();
+    let mut resp = response(failed);
+    resp.error_code = e.code();
+    resp
 }

@@ -3,20 +3,20 @@
 //!
 //! Owns no state. A partition with no commit answers offset -1.
 
-use std::sync::Arc;
-
 use kafka_protocol::messages::offset_fetch_response::{
     OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions,
     OffsetFetchResponseTopic, OffsetFetchResponseTopics,
 };
 use kafka_protocol::messages::{OffsetFetchRequest, OffsetFetchResponse, ResponseKind};
 
-use super::{ready, str_bytes, topic_name, Ctx, Reply};
+use super::{ready, str_bytes, topic_name, Call, Reply};
+use crate::error::KafkaError;
 use crate::group::FetchedPartition;
 
 type Fetched = Vec<(String, Vec<FetchedPartition>)>;
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: OffsetFetchRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, req: OffsetFetchRequest) -> Reply {
+    let (ctx, version) = (c.ctx, c.version);
     let mut resp = OffsetFetchResponse::default();
     if version <= 7 {
         let topics = req.topics.map(|ts| {
@@ -91,4 +91,65 @@ fn v8_topics(fetched: Fetched) -> Vec<OffsetFetchResponseTopics> {
             t
         })
         .collect()
+}
+
+pub(super) fn refuse(version: i16, req: OffsetFetchRequest, e: &KafkaError) -> OffsetFetchResponse {
+    let mut resp = OffsetFetchResponse::default();
+    if version <= 7 {
+        resp.error_code = if version >= 2 { e.code() } else { 0 };
+        resp.topics = req
+            .topics
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| {
+                let mut out = OffsetFetchResponseTopic::default();
+                out.name = t.name;
+                out.partitions = t
+                    .partition_indexes
+                    .into_iter()
+                    .map(|index| {
+                        let mut p = OffsetFetchResponsePartition::default();
+                        p.partition_index = index;
+                        p.committed_offset = -1;
+                        p.error_code = e.code();
+                        p
+                    })
+                    .collect();
+                out
+            })
+            .collect();
+        return resp;
+    }
+    resp.groups = req
+        .groups
+        .into_iter()
+        .map(|g| {
+            let mut out = OffsetFetchResponseGroup::default();
+            out.group_id = g.group_id;
+            out.error_code = e.code();
+            out.topics = g
+                .topics
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| {
+                    let mut topic = OffsetFetchResponseTopics::default();
+                    topic.name = t.name;
+                    topic.partitions = t
+                        .partition_indexes
+                        .into_iter()
+                        .map(|index| {
+                            let mut p = OffsetFetchResponsePartitions::default();
+                            p.partition_index = index;
+                            p.committed_offset = -1;
+                            p.error_code = e.code();
+                            p
+                        })
+                        .collect();
+                    topic
+                })
+                .collect();
+            out
+        })
+        .collect();
+    resp
 }

@@ -12,14 +12,16 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
-use kafka_protocol::messages::{ProduceRequest, ProduceResponse, ResponseKind};
+use kafka_protocol::messages::{ProduceRequest, ProduceResponse, ResponseKind, TopicName};
 use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 
-use super::protocol::batch::{self, BatchInfo};
 use super::topics::ensure_topics;
-use super::{storage_error, Ctx, Reply};
+use super::{message, ready, Call, Ctx, Reply};
+use crate::error::{KafkaError, KafkaResult};
 use crate::log::{configs, Topic};
+use crate::protocol::batch::{self, BatchInfo};
+use crate::protocol::Compression;
 use crate::writer::{Append, AppendResult, Command, PendingBatch};
 
 /// Kafka's default `max.message.bytes`: the largest batch a topic accepts.
@@ -28,60 +30,49 @@ const DEFAULT_MAX_MESSAGE_BYTES: usize = 1_048_588;
 /// Where a partition's answer comes from: an error known now, or the writer's result for the
 /// append at this index.
 enum Slot {
-    Failed(i16),
+    Failed(KafkaError),
     Append(usize),
 }
 
-type Layout = Vec<(kafka_protocol::messages::TopicName, Vec<(i32, Slot)>)>;
+type Layout = Vec<(TopicName, Vec<(i32, Slot)>)>;
 
-pub(super) async fn handle(ctx: &Arc<Ctx>, version: i16, req: ProduceRequest) -> Reply {
+pub(super) async fn handle(c: &Call<'_>, req: ProduceRequest) -> Reply {
+    let (ctx, version) = (c.ctx, c.version);
     let acks = req.acks;
-    let request_error = if !matches!(acks, -1..=1) {
-        Some(ResponseError::InvalidRequiredAcks.code())
-    } else {
-        None
-    };
+    if !matches!(acks, -1..=1) {
+        let e = KafkaError::new(ResponseError::InvalidRequiredAcks);
+        return ready(ResponseKind::Produce(refuse(version, req, &e)));
+    }
 
     let transactional = req.transactional_id.is_some();
     let mut layout: Layout = Vec::new();
     let mut appends: Vec<Append> = Vec::new();
-    if let Some(code) = request_error {
-        for t in req.topic_data {
-            let parts = t
-                .partition_data
-                .iter()
-                .map(|p| (p.index, Slot::Failed(code)))
-                .collect();
-            layout.push((t.name, parts));
+    let names: Vec<String> = req
+        .topic_data
+        .iter()
+        .map(|t| t.name.0.to_string())
+        .collect();
+    let topics = resolve(ctx, &names).await;
+    for (t, topic) in req.topic_data.into_iter().zip(topics) {
+        let mut parts = Vec::new();
+        for p in t.partition_data {
+            let slot = match &topic {
+                Err(e) => Slot::Failed(e.clone()),
+                Ok(topic) => match pending(ctx, topic, p.index, p.records, transactional) {
+                    Err(e) => Slot::Failed(e),
+                    Ok(batches) => {
+                        appends.push(Append {
+                            topic: topic.clone(),
+                            partition: p.index,
+                            batches,
+                        });
+                        Slot::Append(appends.len() - 1)
+                    }
+                },
+            };
+            parts.push((p.index, slot));
         }
-    } else {
-        let names: Vec<String> = req
-            .topic_data
-            .iter()
-            .map(|t| t.name.0.to_string())
-            .collect();
-        let topics = resolve(ctx, &names).await;
-        for (t, topic) in req.topic_data.into_iter().zip(topics) {
-            let mut parts = Vec::new();
-            for p in t.partition_data {
-                let slot = match &topic {
-                    Err(code) => Slot::Failed(*code),
-                    Ok(topic) => match pending(ctx, topic, p.index, p.records, transactional) {
-                        Err(code) => Slot::Failed(code),
-                        Ok(batches) => {
-                            appends.push(Append {
-                                topic: topic.clone(),
-                                partition: p.index,
-                                batches,
-                            });
-                            Slot::Append(appends.len() - 1)
-                        }
-                    },
-                };
-                parts.push((p.index, slot));
-            }
-            layout.push((t.name, parts));
-        }
+        layout.push((t.name, parts));
     }
 
     let mut rx = None;
@@ -113,20 +104,16 @@ pub(super) async fn handle(ctx: &Arc<Ctx>, version: i16, req: ProduceRequest) ->
 }
 
 /// Each topic of the request, created when unknown and auto-creation is on.
-async fn resolve(ctx: &Ctx, names: &[String]) -> Vec<Result<Arc<Topic>, i16>> {
+async fn resolve(ctx: &Ctx, names: &[String]) -> Vec<KafkaResult<Arc<Topic>>> {
     if ctx.config.auto_create_topics {
-        ensure_topics(ctx, names)
-            .await
-            .into_iter()
-            .map(|r| r.map_err(|e| e.0))
-            .collect()
+        ensure_topics(ctx, names).await
     } else {
         names
             .iter()
             .map(|n| {
                 ctx.registry
                     .get(n)
-                    .ok_or(ResponseError::UnknownTopicOrPartition.code())
+                    .ok_or(ResponseError::UnknownTopicOrPartition.into())
             })
             .collect()
     }
@@ -142,13 +129,13 @@ fn max_message_bytes(topic: &Topic) -> usize {
 
 /// The codec a topic's `compression.type` demands, if any. Batches are stored verbatim, never
 /// recompressed, so a batch in another codec is refused rather than converted.
-fn required_codec(topic: &Topic) -> Option<i16> {
+fn required_codec(topic: &Topic) -> Option<Compression> {
     match configs::effective(&topic.configs, "compression.type")? {
-        "uncompressed" => Some(0),
-        "gzip" => Some(1),
-        "snappy" => Some(2),
-        "lz4" => Some(3),
-        "zstd" => Some(4),
+        "uncompressed" => Some(Compression::None),
+        "gzip" => Some(Compression::Gzip),
+        "snappy" => Some(Compression::Snappy),
+        "lz4" => Some(Compression::Lz4),
+        "zstd" => Some(Compression::Zstd),
         _ => None,
     }
 }
@@ -160,29 +147,28 @@ fn pending(
     partition: i32,
     records: Option<Bytes>,
     transactional: bool,
-) -> Result<Vec<PendingBatch>, i16> {
+) -> KafkaResult<Vec<PendingBatch>> {
     if topic.partition(partition).is_none() {
-        return Err(ResponseError::UnknownTopicOrPartition.code());
+        return Err(ResponseError::UnknownTopicOrPartition.into());
     }
     let records = match records {
         Some(r) if !r.is_empty() => r,
-        _ => return Err(ResponseError::CorruptMessage.code()),
+        _ => return Err(ResponseError::CorruptMessage.into()),
     };
-    let infos =
-        batch::validate_batches(&records, ctx.config.max_request_size).map_err(|e| e.code())?;
+    let infos = batch::validate_batches(&records, ctx.config.max_request_size)?;
     let limit = max_message_bytes(topic);
     let codec = required_codec(topic);
     let mut out = Vec::new();
     let mut at = 0usize;
     for info in infos {
         check(&info, limit, transactional)?;
-        if codec.is_some_and(|c| c != info.attributes & 0x07) {
-            return Err(ResponseError::InvalidRecord.code());
+        if codec.is_some_and(|c| c != info.compression) {
+            return Err(ResponseError::InvalidRecord.into());
         }
         let end = at
             .checked_add(info.byte_len)
             .filter(|e| *e <= records.len())
-            .ok_or(ResponseError::CorruptMessage.code())?;
+            .ok_or(ResponseError::CorruptMessage)?;
         out.push(PendingBatch {
             bytes: records.slice(at..end),
             record_count: info.records_count,
@@ -199,18 +185,18 @@ fn pending(
     Ok(out)
 }
 
-fn check(info: &BatchInfo, limit: usize, transactional: bool) -> Result<(), i16> {
+fn check(info: &BatchInfo, limit: usize, transactional: bool) -> KafkaResult<()> {
     if info.byte_len > limit {
-        return Err(ResponseError::MessageTooLarge.code());
+        return Err(ResponseError::MessageTooLarge.into());
     }
     if info.is_control || (info.is_transactional && info.producer_id < 0) {
-        return Err(ResponseError::InvalidRecord.code());
+        return Err(ResponseError::InvalidRecord.into());
     }
     if info.is_transactional != transactional {
-        return Err(ResponseError::InvalidTxnState.code());
+        return Err(ResponseError::InvalidTxnState.into());
     }
     if info.producer_id >= 0 && info.base_sequence < 0 {
-        return Err(ResponseError::InvalidRecord.code());
+        return Err(ResponseError::InvalidRecord.into());
     }
     Ok(())
 }
@@ -226,8 +212,10 @@ fn respond(version: i16, layout: Layout, results: &[AppendResult]) -> ProduceRes
                 .into_iter()
                 .map(|(index, slot)| {
                     let outcome = match slot {
-                        Slot::Failed(code) => Err(code),
-                        Slot::Append(i) => results.get(i).copied().unwrap_or(Err(storage_error())),
+                        Slot::Failed(e) => Err(e),
+                        Slot::Append(i) => {
+                            results.get(i).cloned().unwrap_or(Err(KafkaError::storage()))
+                        }
                     };
                     let mut p = PartitionProduceResponse::default();
                     p.index = index;
@@ -240,9 +228,12 @@ fn respond(version: i16, layout: Layout, results: &[AppendResult]) -> ProduceRes
                                 p.log_start_offset = a.log_start_offset;
                             }
                         }
-                        Err(code) => {
-                            p.error_code = code;
+                        Err(e) => {
+                            p.error_code = e.code();
                             p.base_offset = -1;
+                            if version >= 8 {
+                                p.error_message = message(&e);
+                            }
                         }
                     }
                     p
@@ -252,4 +243,17 @@ fn respond(version: i16, layout: Layout, results: &[AppendResult]) -> ProduceRes
         })
         .collect();
     resp
+}
+
+pub(super) fn refuse(version: i16, req: ProduceRequest, e: &KafkaError) -> ProduceResponse {
+    let layout = req
+        .topic_data
+        .into_iter()
+        .map(|t| {
+            let parts = t.partition_data.iter();
+            let failed = parts.map(|p| (p.index, Slot::Failed(e.clone())));
+            (t.name, failed.collect())
+        })
+        .collect();
+    respond(version, layout, &[])
 }

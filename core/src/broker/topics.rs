@@ -8,7 +8,8 @@
 use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 
-use super::{storage_error, Ctx};
+use super::Ctx;
+use crate::error::KafkaError;
 use crate::writer::{AdminResult, Command, NewTopic};
 
 /// Every name in `names`, in order, as an existing topic or one created now with the default
@@ -34,11 +35,14 @@ pub(super) async fn ensure_topics(ctx: &Ctx, names: &[String]) -> Vec<AdminResul
             let i = missing.iter().position(|m| m == name);
             match i.and_then(|i| created.get(i)) {
                 Some(Ok(t)) => Ok(t.clone()),
-                Some(Err(e)) if e.0 == ResponseError::TopicAlreadyExists.code() => {
+                Some(Err(e)) if e.code == ResponseError::TopicAlreadyExists => {
                     lookup_again(ctx, name)
                 }
                 Some(Err(e)) => Err(e.clone()),
-                None => Err((storage_error(), "the writer did not answer".into())),
+                None => Err(KafkaError::with_message(
+                    ResponseError::KafkaStorageError,
+                    "the writer did not answer",
+                )),
             }
         })
         .collect()
@@ -46,8 +50,8 @@ pub(super) async fn ensure_topics(ctx: &Ctx, names: &[String]) -> Vec<AdminResul
 
 fn lookup_again(ctx: &Ctx, name: &str) -> AdminResult {
     ctx.registry.get(name).ok_or_else(|| {
-        (
-            ResponseError::UnknownTopicOrPartition.code(),
+        KafkaError::with_message(
+            ResponseError::UnknownTopicOrPartition,
             format!("topic {name:?} was deleted while it was being created"),
         )
     })

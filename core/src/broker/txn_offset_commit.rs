@@ -4,22 +4,22 @@
 //!
 //! Owns no state.
 
-use std::sync::Arc;
-
+use kafka_protocol::messages::txn_offset_commit_request::TxnOffsetCommitRequestTopic;
 use kafka_protocol::messages::txn_offset_commit_response::{
     TxnOffsetCommitResponsePartition, TxnOffsetCommitResponseTopic,
 };
 use kafka_protocol::messages::{ResponseKind, TxnOffsetCommitRequest, TxnOffsetCommitResponse};
 use kafka_protocol::ResponseError;
 
-use super::init_producer_id::fenced_code;
-use super::txn_common::{ask, unavailable};
-use super::{Ctx, Reply};
+use super::txn_common::{ask, fenced_for};
+use super::{Call, Reply};
+use crate::clock::now_ms;
+use crate::error::{code_of, KafkaError, KafkaResult};
 use crate::store::OffsetRow;
 use crate::writer::{ProducerIdEpoch, TxnCommand};
 
-pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: TxnOffsetCommitRequest) -> Reply {
-    let ctx = ctx.clone();
+pub(super) async fn handle(c: &Call<'_>, req: TxnOffsetCommitRequest) -> Reply {
+    let (ctx, version) = (c.ctx.clone(), c.version);
     Box::pin(async move {
         let group_id = req.group_id.0.to_string();
         let member = (version >= 3).then(|| {
@@ -29,41 +29,38 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: TxnOffsetCommitRequest) 
                 req.group_instance_id.as_ref().map(|i| i.to_string()),
             )
         });
-        let mut codes: Vec<Vec<i16>> = Vec::new();
+        // Per partition: whether it exists (its offset joins the transaction).
+        let mut known: Vec<Vec<bool>> = Vec::new();
         let mut rows = Vec::new();
-        let now = crate::txn::now_ms();
+        let now = now_ms();
         for t in &req.topics {
             let topic = ctx.registry.get(&t.name.0);
-            let mut c = Vec::new();
+            let mut k = Vec::new();
             for p in &t.partitions {
-                match topic
+                let found = topic
                     .as_ref()
-                    .filter(|x| x.partition(p.partition_index).is_some())
-                {
-                    Some(topic) => {
-                        rows.push(OffsetRow {
-                            group_id: group_id.clone(),
-                            topic_id: topic.id,
-                            partition: p.partition_index,
-                            committed_offset: p.committed_offset,
-                            leader_epoch: if version >= 2 {
-                                p.committed_leader_epoch
-                            } else {
-                                -1
-                            },
-                            metadata: p.committed_metadata.as_ref().map(|m| m.to_string()),
-                            commit_timestamp: now,
-                        });
-                        c.push(0);
-                    }
-                    None => c.push(ResponseError::UnknownTopicOrPartition.code()),
+                    .filter(|x| x.partition(p.partition_index).is_some());
+                if let Some(topic) = found {
+                    rows.push(OffsetRow {
+                        group_id: group_id.clone(),
+                        topic_id: topic.id,
+                        partition: p.partition_index,
+                        committed_offset: p.committed_offset,
+                        leader_epoch: if version >= 2 {
+                            p.committed_leader_epoch
+                        } else {
+                            -1
+                        },
+                        metadata: p.committed_metadata.as_ref().map(|m| m.to_string()),
+                        commit_timestamp: now,
+                    });
                 }
+                k.push(found.is_some());
             }
-            codes.push(c);
+            known.push(k);
         }
-        let checked = ctx.groups.check_txn_commit(&group_id, member);
-        let result = match checked {
-            Err(code) => Err(code),
+        let result: KafkaResult<()> = match ctx.groups.check_txn_commit(&group_id, member) {
+            Err(e) => Err(e),
             Ok(()) if rows.is_empty() => Ok(()),
             Ok(()) => {
                 let producer = ProducerIdEpoch {
@@ -77,24 +74,47 @@ pub(super) fn handle(ctx: &Arc<Ctx>, version: i16, req: TxnOffsetCommitRequest) 
                     reply,
                 })
                 .await
-                .unwrap_or(Err(unavailable()))
             }
         };
-        let mut resp = TxnOffsetCommitResponse::default();
-        for (t, c) in req.topics.into_iter().zip(codes) {
-            let mut out = TxnOffsetCommitResponseTopic::default();
-            out.name = t.name;
-            for (p, code) in t.partitions.iter().zip(c) {
-                let mut r = TxnOffsetCommitResponsePartition::default();
-                r.partition_index = p.partition_index;
-                r.error_code = match (code, result) {
-                    (0, Err(e)) => fenced_code(version, 3, e),
-                    (code, _) => code,
-                };
-                out.partitions.push(r);
+        let code = code_of(&result.map_err(|e| fenced_for(version, 3, e)));
+        let unknown = ResponseError::UnknownTopicOrPartition.code();
+        let mut known = known.into_iter().flatten();
+        let resp = response(req.topics, |_| {
+            if known.next().unwrap_or(false) {
+                code
+            } else {
+                unknown
             }
-            resp.topics.push(out);
-        }
+        });
         Some(ResponseKind::TxnOffsetCommit(resp))
     })
+}
+
+/// One result per partition named, in request order, with the code `code` gives it.
+fn response(
+    topics: Vec<TxnOffsetCommitRequestTopic>,
+    mut code: impl FnMut(i32) -> i16,
+) -> TxnOffsetCommitResponse {
+    let mut resp = TxnOffsetCommitResponse::default();
+    for t in topics {
+        let mut out = TxnOffsetCommitResponseTopic::default();
+        out.name = t.name;
+        for p in &t.partitions {
+            let mut r = TxnOffsetCommitResponsePartition::default();
+            r.partition_index = p.partition_index;
+            r.error_code = code(p.partition_index);
+            out.partitions.push(r);
+        }
+        resp.topics.push(out);
+    }
+    resp
+}
+
+pub(super) fn refuse(
+    version: i16,
+    req: TxnOffsetCommitRequest,
+    e: &KafkaError,
+) -> TxnOffsetCommitResponse {
+    let code = fenced_for(version, 3, e.clone()).code();
+    response(req.topics, |_| code)
 }

@@ -12,7 +12,8 @@ use kafka_protocol::ResponseError;
 
 use super::state::GroupState;
 use super::{durable, Coordinator, Groups};
-use crate::writer::{ErrorCode, GroupWrite};
+use crate::error::KafkaResult;
+use crate::writer::GroupWrite;
 
 /// One member in DescribeGroups.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,11 +144,11 @@ impl Coordinator {
         out
     }
 
-    /// DeleteGroups: one code per group, in request order, after COMMIT.
+    /// DeleteGroups: one outcome per group, in request order, after COMMIT.
     pub fn delete_groups(
         self: &Arc<Self>,
         ids: Vec<String>,
-    ) -> impl Future<Output = Vec<(String, ErrorCode)>> + Send + 'static {
+    ) -> impl Future<Output = Vec<(String, KafkaResult<()>)>> + Send + 'static {
         self.ensure_started();
         let mut results = Vec::new();
         let mut doomed = Vec::new();
@@ -156,15 +157,17 @@ impl Coordinator {
             for id in ids {
                 let busy = super::consumer_admin::active(&st, &id).is_some();
                 let e = match st.groups.get_mut(&id) {
-                    None => ResponseError::GroupIdNotFound.code(),
-                    Some(_) if busy => ResponseError::NonEmptyGroup.code(),
-                    Some(g) if g.state == GroupState::Dead => ResponseError::GroupIdNotFound.code(),
-                    Some(g) if !g.members.is_empty() => ResponseError::NonEmptyGroup.code(),
+                    None => Err(ResponseError::GroupIdNotFound.into()),
+                    Some(_) if busy => Err(ResponseError::NonEmptyGroup.into()),
+                    Some(g) if g.state == GroupState::Dead => {
+                        Err(ResponseError::GroupIdNotFound.into())
+                    }
+                    Some(g) if !g.members.is_empty() => Err(ResponseError::NonEmptyGroup.into()),
                     Some(g) => {
                         g.state = GroupState::Dead;
                         g.pending.clear();
                         doomed.push(id.clone());
-                        0
+                        Ok(())
                     }
                 };
                 results.push((id, e));
@@ -198,9 +201,9 @@ impl Coordinator {
                 }
             }
             if let Err(e) = outcome {
-                for (id, c) in &mut results {
-                    if *c == 0 && doomed.contains(id) {
-                        *c = e;
+                for (id, r) in &mut results {
+                    if r.is_ok() && doomed.contains(id) {
+                        *r = Err(e.clone());
                     }
                 }
             }

@@ -17,19 +17,19 @@ use super::consumer_ops::{ConsumerGroupSummary, ConsumerMemberSummary};
 use super::offsets::CommitArgs;
 use super::state::GroupState;
 use super::{Coordinator, Groups};
+use crate::error::{KafkaError, KafkaResult};
 use crate::log::Registry;
-use crate::writer::ErrorCode;
 
 /// The OffsetCommit check of a consumer-protocol group that has members.
-pub(super) fn check_commit(g: &ConsumerGroup, a: &CommitArgs) -> Result<(), ErrorCode> {
+pub(super) fn check_commit(g: &ConsumerGroup, a: &CommitArgs) -> KafkaResult<()> {
     let Some(m) = g.members.get(&a.member_id) else {
-        return Err(ResponseError::UnknownMemberId.code());
+        return Err(KafkaError::from(ResponseError::UnknownMemberId));
     };
     let epoch = a.generation;
     if epoch == m.epoch || (epoch > 0 && epoch == m.previous_epoch) {
         Ok(())
     } else {
-        Err(ResponseError::StaleMemberEpoch.code())
+        Err(KafkaError::from(ResponseError::StaleMemberEpoch))
     }
 }
 
@@ -73,13 +73,13 @@ impl Coordinator {
                 ResponseError::GroupIdNotFound
             };
             return ConsumerGroupSummary {
-                error: e.code(),
+                error: Some(e.into()),
                 state: "Dead",
                 ..ConsumerGroupSummary::default()
             };
         };
         ConsumerGroupSummary {
-            error: 0,
+            error: None,
             state: g.state_name(),
             group_epoch: g.epoch,
             assignment_epoch: g.assignment_epoch,

@@ -25,7 +25,7 @@ use super::consumer::{
 };
 use super::state::{Group, GroupState};
 use super::{Coordinator, Groups};
-use crate::writer::ErrorCode;
+use crate::error::KafkaError;
 
 /// The protocol type of a consumer-protocol group's anchor row.
 pub const CONSUMER_PROTOCOL: &str = "consumer";
@@ -53,8 +53,7 @@ pub struct ConsumerHeartbeat {
 /// What a ConsumerGroupHeartbeat receives.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConsumerHeartbeatReply {
-    pub error: ErrorCode,
-    pub message: Option<String>,
+    pub error: Option<KafkaError>,
     pub member_id: Option<String>,
     pub member_epoch: i32,
     pub heartbeat_interval_ms: i32,
@@ -63,10 +62,12 @@ pub struct ConsumerHeartbeatReply {
 }
 
 impl ConsumerHeartbeatReply {
-    fn error(e: ResponseError, message: Option<&str>) -> Self {
+    fn error(code: ResponseError, message: Option<&str>) -> Self {
         ConsumerHeartbeatReply {
-            error: e.code(),
-            message: message.map(str::to_owned),
+            error: Some(KafkaError {
+                code,
+                message: message.map(str::to_owned),
+            }),
             member_epoch: -1,
             ..Default::default()
         }
@@ -91,7 +92,7 @@ pub struct ConsumerMemberSummary {
 /// consumer-protocol group.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConsumerGroupSummary {
-    pub error: ErrorCode,
+    pub error: Option<KafkaError>,
     pub state: &'static str,
     pub group_epoch: i32,
     pub assignment_epoch: i32,
@@ -216,8 +217,7 @@ impl Coordinator {
         let assignment = (moved || a.member_epoch == 0 || differs).then(|| m.assigned.clone());
         Ok((
             ConsumerHeartbeatReply {
-                error: 0,
-                message: None,
+                error: None,
                 member_id: Some(m.id.clone()),
                 member_epoch: m.epoch,
                 heartbeat_interval_ms: HEARTBEAT_INTERVAL_MS,

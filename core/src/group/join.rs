@@ -37,10 +37,6 @@ pub struct JoinArgs {
 
 type Waiter = oneshot::Sender<JoinReply>;
 
-fn code(e: ResponseError) -> i16 {
-    e.code()
-}
-
 impl Coordinator {
     /// Join (or rejoin) a group; the receiver yields when the barrier completes or at once on an
     /// error or a rejoin that needs no rebalance.
@@ -50,7 +46,7 @@ impl Coordinator {
         let mut st = self.lock();
         let l = &self.limits;
         let fail = |tx: Waiter, e: ResponseError, id: &str| {
-            let _ = tx.send(JoinReply::error(code(e), id));
+            let _ = tx.send(JoinReply::error(e, id));
         };
         if a.session_timeout_ms < l.min_session_timeout_ms
             || a.session_timeout_ms > l.max_session_timeout_ms
@@ -157,10 +153,7 @@ impl Coordinator {
 
     fn add_and_join(self: &Arc<Self>, g: &mut Group, id: String, a: JoinArgs, tx: Waiter) {
         if g.members.len() >= self.limits.max_group_size {
-            let _ = tx.send(JoinReply::error(
-                code(ResponseError::GroupMaxSizeReached),
-                &id,
-            ));
+            let _ = tx.send(JoinReply::error(ResponseError::GroupMaxSizeReached, &id));
             return;
         }
         let m = self.member_from(id.clone(), &a, Some(tx));
@@ -211,7 +204,7 @@ impl Coordinator {
         let Some(mut old) = g.members.remove(old_id) else {
             return;
         };
-        old.fail_waiters(code(ResponseError::FencedInstanceId));
+        old.fail_waiters(ResponseError::FencedInstanceId);
         let new_id = new_member_id(&a);
         let changed = old.protocols != a.protocols;
         let mut m = self.member_from(new_id.clone(), &a, None);
@@ -269,9 +262,7 @@ impl Coordinator {
         g.rebalance_epoch += 1;
         for m in g.members.values_mut() {
             if let Some(w) = m.sync_waiter.take() {
-                let _ = w.send(super::SyncReply::error(code(
-                    ResponseError::RebalanceInProgress,
-                )));
+                let _ = w.send(super::SyncReply::error(ResponseError::RebalanceInProgress));
             }
         }
         let now = Instant::now();
@@ -329,7 +320,7 @@ impl Coordinator {
             .collect();
         for id in gone {
             if let Some(mut m) = g.members.remove(&id) {
-                m.fail_waiters(code(ResponseError::UnknownMemberId));
+                m.fail_waiters(ResponseError::UnknownMemberId);
             }
         }
         g.pending.clear();
@@ -379,7 +370,7 @@ fn current_generation(g: &Group, member_id: &str) -> JoinReply {
         Vec::new()
     };
     JoinReply {
-        error: 0,
+        error: None,
         generation: g.generation,
         protocol_type: g.protocol_type.clone(),
         protocol_name: g.protocol_name.clone(),

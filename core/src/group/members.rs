@@ -16,7 +16,8 @@ use tokio::time::{sleep_until, Instant};
 
 use super::state::{Group, GroupState, SyncReply};
 use super::{durable, Coordinator};
-use crate::writer::{ErrorCode, GroupWrite};
+use crate::error::{KafkaError, KafkaResult};
+use crate::writer::GroupWrite;
 
 /// A SyncGroup request as the coordinator needs it.
 #[derive(Debug, Clone, Default)]
@@ -32,10 +33,6 @@ pub struct SyncArgs {
     pub assignments: Vec<(String, Bytes)>,
 }
 
-fn code(e: ResponseError) -> ErrorCode {
-    e.code()
-}
-
 /// The checks SyncGroup, Heartbeat and OffsetCommit share: the member exists, is not a fenced
 /// static incarnation, and is in the group's generation.
 pub(super) fn check_member(
@@ -43,20 +40,20 @@ pub(super) fn check_member(
     member_id: &str,
     instance_id: Option<&str>,
     generation: i32,
-) -> Result<(), ErrorCode> {
+) -> KafkaResult<()> {
     if g.state == GroupState::Dead {
-        return Err(code(ResponseError::CoordinatorNotAvailable));
+        return Err(KafkaError::from(ResponseError::CoordinatorNotAvailable));
     }
     if let Some(instance) = instance_id {
         if g.instance_owner(instance).is_some_and(|o| o != member_id) {
-            return Err(code(ResponseError::FencedInstanceId));
+            return Err(KafkaError::from(ResponseError::FencedInstanceId));
         }
     }
     if !g.members.contains_key(member_id) {
-        return Err(code(ResponseError::UnknownMemberId));
+        return Err(KafkaError::from(ResponseError::UnknownMemberId));
     }
     if generation != g.generation {
-        return Err(code(ResponseError::IllegalGeneration));
+        return Err(KafkaError::from(ResponseError::IllegalGeneration));
     }
     Ok(())
 }
@@ -69,7 +66,7 @@ impl Coordinator {
         let (tx, rx) = oneshot::channel();
         let mut st = self.lock();
         let Some(g) = st.groups.get_mut(&a.group_id) else {
-            let _ = tx.send(SyncReply::error(code(ResponseError::UnknownMemberId)));
+            let _ = tx.send(SyncReply::error(ResponseError::UnknownMemberId));
             return rx;
         };
         if let Err(e) = check_member(g, &a.member_id, a.instance_id.as_deref(), a.generation) {
@@ -82,23 +79,21 @@ impl Coordinator {
         if mismatch(&a.protocol_type, &g.protocol_type)
             || mismatch(&a.protocol_name, &g.protocol_name)
         {
-            let _ = tx.send(SyncReply::error(code(
-                ResponseError::InconsistentGroupProtocol,
-            )));
+            let _ = tx.send(SyncReply::error(ResponseError::InconsistentGroupProtocol));
             return rx;
         }
         let reply = |g: &Group, assignment: Bytes| SyncReply {
-            error: 0,
+            error: None,
             protocol_type: g.protocol_type.clone(),
             protocol_name: g.protocol_name.clone(),
             assignment,
         };
         match g.state {
             GroupState::Empty | GroupState::Dead => {
-                let _ = tx.send(SyncReply::error(code(ResponseError::UnknownMemberId)));
+                let _ = tx.send(SyncReply::error(ResponseError::UnknownMemberId));
             }
             GroupState::PreparingRebalance => {
-                let _ = tx.send(SyncReply::error(code(ResponseError::RebalanceInProgress)));
+                let _ = tx.send(SyncReply::error(ResponseError::RebalanceInProgress));
             }
             GroupState::Stable => {
                 let assignment = g
@@ -158,14 +153,14 @@ impl Coordinator {
                     m.assignment = assignments.get(&m.id).cloned().unwrap_or_default();
                 }
                 if let Some(w) = m.sync_waiter.take() {
-                    let _ = w.send(match result {
+                    let _ = w.send(match &result {
                         Ok(()) => SyncReply {
-                            error: 0,
+                            error: None,
                             protocol_type: ptype.clone(),
                             protocol_name: pname.clone(),
                             assignment: m.assignment.clone(),
                         },
-                        Err(e) => SyncReply::error(e),
+                        Err(e) => SyncReply::error(e.clone()),
                     });
                 }
             }
@@ -179,22 +174,20 @@ impl Coordinator {
         generation: i32,
         member_id: &str,
         instance_id: Option<&str>,
-    ) -> ErrorCode {
+    ) -> KafkaResult<()> {
         self.ensure_started();
         let mut st = self.lock();
         let Some(g) = st.groups.get_mut(group_id) else {
-            return code(ResponseError::UnknownMemberId);
+            return Err(ResponseError::UnknownMemberId.into());
         };
-        if let Err(e) = check_member(g, member_id, instance_id, generation) {
-            return e;
-        }
+        check_member(g, member_id, instance_id, generation)?;
         if let Some(m) = g.members.get_mut(member_id) {
             m.deadline = Instant::now() + m.session_timeout();
         }
         match g.state {
-            GroupState::PreparingRebalance => code(ResponseError::RebalanceInProgress),
-            GroupState::Empty | GroupState::Dead => code(ResponseError::UnknownMemberId),
-            GroupState::CompletingRebalance | GroupState::Stable => 0,
+            GroupState::PreparingRebalance => Err(ResponseError::RebalanceInProgress.into()),
+            GroupState::Empty | GroupState::Dead => Err(ResponseError::UnknownMemberId.into()),
+            GroupState::CompletingRebalance | GroupState::Stable => Ok(()),
         }
     }
 
@@ -203,11 +196,11 @@ impl Coordinator {
         self: &Arc<Self>,
         group_id: &str,
         leaving: &[(String, Option<String>)],
-    ) -> Vec<ErrorCode> {
+    ) -> Vec<KafkaResult<()>> {
         self.ensure_started();
         let mut st = self.lock();
         let Some(g) = st.groups.get_mut(group_id) else {
-            return vec![code(ResponseError::UnknownMemberId); leaving.len()];
+            return vec![Err(ResponseError::UnknownMemberId.into()); leaving.len()];
         };
         let mut removed = false;
         let results = leaving
@@ -215,24 +208,24 @@ impl Coordinator {
             .map(|(member_id, instance)| {
                 let target = match instance {
                     Some(i) => match g.instance_owner(i) {
-                        None => return code(ResponseError::UnknownMemberId),
+                        None => return Err(ResponseError::UnknownMemberId.into()),
                         Some(o) if !member_id.is_empty() && *member_id != o => {
-                            return code(ResponseError::FencedInstanceId)
+                            return Err(ResponseError::FencedInstanceId.into())
                         }
                         Some(o) => o,
                     },
                     None => member_id.clone(),
                 };
                 if g.pending.remove(&target).is_some() {
-                    return 0;
+                    return Ok(());
                 }
                 match g.members.remove(&target) {
                     Some(mut m) => {
-                        m.fail_waiters(code(ResponseError::UnknownMemberId));
+                        m.fail_waiters(ResponseError::UnknownMemberId);
                         removed = true;
-                        0
+                        Ok(())
                     }
-                    None => code(ResponseError::UnknownMemberId),
+                    None => Err(ResponseError::UnknownMemberId.into()),
                 }
             })
             .collect();
@@ -273,7 +266,7 @@ impl Coordinator {
                         m.deadline = m.deadline.max(now + m.session_timeout());
                     } else if now >= m.deadline {
                         if let Some(mut m) = g.members.remove(&member) {
-                            m.fail_waiters(code(ResponseError::UnknownMemberId));
+                            m.fail_waiters(ResponseError::UnknownMemberId);
                         }
                         coord.after_removal(g);
                         return;

@@ -30,6 +30,9 @@ mod state;
 mod subscription;
 mod txn_offsets;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -39,10 +42,11 @@ use kafka_protocol::ResponseError;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
+use crate::error::{KafkaError, KafkaResult};
 use crate::log::Registry;
 use crate::net::Bridge;
 use crate::store::{GroupRow, OffsetRow};
-use crate::writer::{Command, ErrorCode, GroupWrite};
+use crate::writer::{Command, GroupWrite};
 
 pub use admin::{GroupSummary, ListedGroup, MemberSummary};
 pub use assignor::TopicAssignment;
@@ -51,7 +55,7 @@ pub use consumer_ops::{
 };
 pub use join::JoinArgs;
 pub use members::SyncArgs;
-pub use offsets::{CommitArgs, FetchedPartition, PartitionCommit};
+pub use offsets::{CommitArgs, FetchedPartition, PartitionCommit, TopicResults};
 pub use state::{GroupState, JoinReply, JoinedMember, SyncReply};
 pub use subscription::subscribed_topics;
 
@@ -214,7 +218,7 @@ impl Coordinator {
     }
 
     /// Queue a durable group change; the receiver yields after COMMIT.
-    fn persist(&self, write: GroupWrite) -> oneshot::Receiver<Result<(), ErrorCode>> {
+    fn persist(&self, write: GroupWrite) -> oneshot::Receiver<KafkaResult<()>> {
         let (reply, rx) = oneshot::channel();
         // A closed channel drops the reply sender: the waiter sees COORDINATOR_NOT_AVAILABLE.
         let _ = self.persist_tx.send(Command::Groups { write, reply });
@@ -234,7 +238,8 @@ impl Coordinator {
 }
 
 /// The outcome of a queued durable write.
-async fn durable(rx: oneshot::Receiver<Result<(), ErrorCode>>) -> Result<(), ErrorCode> {
-    rx.await
-        .unwrap_or(Err(ResponseError::CoordinatorNotAvailable.code()))
+async fn durable(rx: oneshot::Receiver<KafkaResult<()>>) -> KafkaResult<()> {
+    rx.await.unwrap_or(Err(KafkaError::from(
+        ResponseError::CoordinatorNotAvailable,
+    )))
 }

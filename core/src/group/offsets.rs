@@ -8,7 +8,6 @@
 use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use kafka_protocol::ResponseError;
 use uuid::Uuid;
@@ -16,8 +15,10 @@ use uuid::Uuid;
 use super::members::check_member;
 use super::state::{Group, GroupState};
 use super::{durable, subscribed_topics, Coordinator, Groups};
+use crate::clock::now_ms;
+use crate::error::{KafkaError, KafkaResult};
 use crate::store::OffsetRow;
-use crate::writer::{ErrorCode, GroupWrite};
+use crate::writer::GroupWrite;
 
 /// One partition's committed offset in memory.
 #[derive(Debug, Clone)]
@@ -67,19 +68,8 @@ pub struct FetchedPartition {
     pub metadata: Option<String>,
 }
 
-/// Per topic, per partition error codes, in request order.
-pub type TopicResults = Vec<(String, Vec<(i32, ErrorCode)>)>;
-
-fn code(e: ResponseError) -> ErrorCode {
-    e.code()
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+/// Per topic, per partition outcomes, in request order.
+pub type TopicResults = Vec<(String, Vec<(i32, KafkaResult<()>)>)>;
 
 impl Coordinator {
     /// OffsetCommit. Membership is checked now (in request order); the future answers after
@@ -101,7 +91,8 @@ impl Coordinator {
             Ok(row) => row,
             Err(e) => {
                 for (t, parts) in &a.topics {
-                    results.push((t.clone(), parts.iter().map(|p| (p.partition, e)).collect()));
+                    let failed = parts.iter().map(|p| (p.partition, Err(e.clone())));
+                    results.push((t.clone(), failed.collect()));
                 }
                 drop(st);
                 return finish_commit(results, Vec::new(), None, self.clone(), seq);
@@ -117,12 +108,12 @@ impl Coordinator {
                     .as_ref()
                     .filter(|t| t.partition(p.partition).is_some());
                 let e = match known {
-                    None => code(ResponseError::UnknownTopicOrPartition),
+                    None => Err(ResponseError::UnknownTopicOrPartition.into()),
                     Some(_)
                         if p.metadata.as_ref().map_or(0, String::len)
                             > self.limits.max_offset_metadata_bytes =>
                     {
-                        code(ResponseError::OffsetMetadataTooLarge)
+                        Err(ResponseError::OffsetMetadataTooLarge.into())
                     }
                     Some(t) => {
                         rows.push(OffsetRow {
@@ -134,7 +125,7 @@ impl Coordinator {
                             metadata: p.metadata.clone(),
                             commit_timestamp: timestamp,
                         });
-                        0
+                        Ok(())
                     }
                 };
                 codes.push((p.partition, e));
@@ -157,23 +148,23 @@ impl Coordinator {
         &self,
         st: &mut Groups,
         a: &CommitArgs,
-    ) -> Result<Option<crate::store::GroupRow>, ErrorCode> {
+    ) -> KafkaResult<Option<crate::store::GroupRow>> {
         let outside = a.generation < 0 && a.member_id.is_empty() && a.instance_id.is_none();
         if a.group_id.is_empty() {
-            return Err(code(ResponseError::InvalidGroupId));
+            return Err(KafkaError::from(ResponseError::InvalidGroupId));
         }
         if let Some(c) = super::consumer_admin::active(st, &a.group_id) {
             return super::consumer_admin::check_commit(c, a).map(|()| None);
         }
         let Some(g) = st.groups.get_mut(&a.group_id) else {
             if !outside {
-                return Err(code(ResponseError::IllegalGeneration));
+                return Err(KafkaError::from(ResponseError::IllegalGeneration));
             }
             if st.groups.len() >= self.limits.max_groups {
                 super::admin::prune_unused(st);
             }
             if st.groups.len() >= self.limits.max_groups {
-                return Err(code(ResponseError::GroupMaxSizeReached));
+                return Err(KafkaError::from(ResponseError::GroupMaxSizeReached));
             }
             let g = Group::new(&a.group_id);
             let row = g.to_row(None);
@@ -182,14 +173,14 @@ impl Coordinator {
         };
         if outside {
             return match g.state {
-                GroupState::Dead => Err(code(ResponseError::CoordinatorNotAvailable)),
+                GroupState::Dead => Err(KafkaError::from(ResponseError::CoordinatorNotAvailable)),
                 _ if g.members.is_empty() => Ok(None),
-                _ => Err(code(ResponseError::UnknownMemberId)),
+                _ => Err(KafkaError::from(ResponseError::UnknownMemberId)),
             };
         }
         check_member(g, &a.member_id, a.instance_id.as_deref(), a.generation)?;
         if g.state == GroupState::CompletingRebalance {
-            return Err(code(ResponseError::RebalanceInProgress));
+            return Err(KafkaError::from(ResponseError::RebalanceInProgress));
         }
         if let Some(m) = g.members.get_mut(&a.member_id) {
             m.deadline = tokio::time::Instant::now() + m.session_timeout();
@@ -251,7 +242,7 @@ impl Coordinator {
         self: &Arc<Self>,
         group_id: &str,
         topics: Vec<(String, Vec<i32>)>,
-    ) -> impl Future<Output = Result<TopicResults, ErrorCode>> + Send + 'static {
+    ) -> impl Future<Output = KafkaResult<TopicResults>> + Send + 'static {
         self.ensure_started();
         let prepared = self.prepare_offset_delete(group_id, topics);
         let coord = self.clone();
@@ -272,11 +263,7 @@ impl Coordinator {
                     }
                 }
                 Err(e) => {
-                    for (_, codes) in &mut results {
-                        for (_, c) in codes.iter_mut().filter(|(_, c)| *c == 0) {
-                            *c = e;
-                        }
-                    }
+                    fail_written(&mut results, &e);
                 }
             }
             Ok(results)
@@ -292,18 +279,18 @@ impl Coordinator {
         (
             TopicResults,
             Vec<(String, Uuid, i32)>,
-            Option<tokio::sync::oneshot::Receiver<Result<(), ErrorCode>>>,
+            Option<tokio::sync::oneshot::Receiver<KafkaResult<()>>>,
         ),
-        ErrorCode,
+        KafkaError,
     > {
         let st = self.lock();
         let g = st
             .groups
             .get(group_id)
             .filter(|g| g.state != GroupState::Dead)
-            .ok_or(code(ResponseError::GroupIdNotFound))?;
+            .ok_or(KafkaError::from(ResponseError::GroupIdNotFound))?;
         if !g.members.is_empty() && g.protocol_type.as_deref() != Some("consumer") {
-            return Err(code(ResponseError::NonEmptyGroup));
+            return Err(KafkaError::from(ResponseError::NonEmptyGroup));
         }
         // None: some member's subscription could not be read, so every topic counts as used.
         let subscribed: Option<HashSet<String>> = g
@@ -330,11 +317,11 @@ impl Coordinator {
                 .into_iter()
                 .map(|p| {
                     let e = match &topic {
-                        None => code(ResponseError::UnknownTopicOrPartition),
-                        Some(_) if used => code(ResponseError::GroupSubscribedToTopic),
+                        None => Err(ResponseError::UnknownTopicOrPartition.into()),
+                        Some(_) if used => Err(ResponseError::GroupSubscribedToTopic.into()),
                         Some(t) => {
                             keys.push((group_id.to_owned(), t.id, p));
-                            0
+                            Ok(())
                         }
                     };
                     (p, e)
@@ -358,7 +345,7 @@ impl Coordinator {
 async fn finish_commit(
     mut results: TopicResults,
     rows: Vec<OffsetRow>,
-    rx: Option<tokio::sync::oneshot::Receiver<Result<(), ErrorCode>>>,
+    rx: Option<tokio::sync::oneshot::Receiver<KafkaResult<()>>>,
     coord: Arc<Coordinator>,
     seq: u64,
 ) -> TopicResults {
@@ -379,12 +366,17 @@ async fn finish_commit(
             }
         }
         Err(e) => {
-            for (_, codes) in &mut results {
-                for (_, c) in codes.iter_mut().filter(|(_, c)| *c == 0) {
-                    *c = e;
-                }
-            }
+            fail_written(&mut results, &e);
         }
     }
     results
+}
+
+/// A failed commit: every partition that was to be written gets its error.
+fn fail_written(results: &mut TopicResults, e: &KafkaError) {
+    for (_, outcomes) in results {
+        for (_, r) in outcomes.iter_mut().filter(|(_, r)| r.is_ok()) {
+            *r = Err(e.clone());
+        }
+    }
 }

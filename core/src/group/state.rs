@@ -10,8 +10,8 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
+use crate::error::KafkaError;
 use crate::store::{GroupRow, MemberRow};
-use crate::writer::ErrorCode;
 
 /// Kafka's classic group states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +47,7 @@ pub struct JoinedMember {
 /// What a JoinGroup call receives.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JoinReply {
-    pub error: ErrorCode,
+    pub error: Option<KafkaError>,
     pub generation: i32,
     pub protocol_type: Option<String>,
     pub protocol_name: Option<String>,
@@ -59,9 +59,9 @@ pub struct JoinReply {
 }
 
 impl JoinReply {
-    pub fn error(code: ErrorCode, member_id: &str) -> Self {
+    pub fn error(e: impl Into<KafkaError>, member_id: &str) -> Self {
         JoinReply {
-            error: code,
+            error: Some(e.into()),
             generation: -1,
             member_id: member_id.to_owned(),
             ..JoinReply::default()
@@ -72,16 +72,16 @@ impl JoinReply {
 /// What a SyncGroup call receives.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SyncReply {
-    pub error: ErrorCode,
+    pub error: Option<KafkaError>,
     pub protocol_type: Option<String>,
     pub protocol_name: Option<String>,
     pub assignment: Bytes,
 }
 
 impl SyncReply {
-    pub fn error(code: ErrorCode) -> Self {
+    pub fn error(e: impl Into<KafkaError>) -> Self {
         SyncReply {
-            error: code,
+            error: Some(e.into()),
             ..SyncReply::default()
         }
     }
@@ -124,12 +124,13 @@ impl Member {
     }
 
     /// Answer whatever this member is waiting for with `code`.
-    pub fn fail_waiters(&mut self, code: ErrorCode) {
+    pub fn fail_waiters(&mut self, e: impl Into<KafkaError>) {
+        let e = e.into();
         if let Some(w) = self.join_waiter.take() {
-            let _ = w.send(JoinReply::error(code, &self.id));
+            let _ = w.send(JoinReply::error(e.clone(), &self.id));
         }
         if let Some(w) = self.sync_waiter.take() {
-            let _ = w.send(SyncReply::error(code));
+            let _ = w.send(SyncReply::error(e));
         }
     }
 }

@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use super::offsets::{CommitArgs, Committed};
 use super::Coordinator;
+use crate::error::KafkaResult;
 use crate::store::OffsetRow;
-use crate::writer::{ErrorCode, GroupWrite};
+use crate::writer::GroupWrite;
 
 impl Coordinator {
     /// Check a TxnOffsetCommit against the group: with `member` (v3+: generation, member id,
@@ -19,7 +20,7 @@ impl Coordinator {
         self: &Arc<Self>,
         group_id: &str,
         member: Option<(i32, String, Option<String>)>,
-    ) -> Result<(), ErrorCode> {
+    ) -> KafkaResult<()> {
         self.ensure_started();
         let (generation, member_id, instance_id) = member.unwrap_or((-1, String::new(), None));
         let outside = generation < 0 && member_id.is_empty();

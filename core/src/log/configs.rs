@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 
 use kafka_protocol::ResponseError;
 
+use crate::error::{KafkaError, KafkaResult};
+
 /// Kafka's config value types, numbered as DescribeConfigs v3+ reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfigType {
@@ -111,15 +113,12 @@ pub fn lookup(name: &str) -> Option<&'static ConfigDef> {
     TOPIC_CONFIGS.iter().find(|d| d.name == name)
 }
 
-/// A Kafka error code and message.
-pub type ConfigError = (i16, String);
-
-fn invalid(msg: String) -> ConfigError {
-    (ResponseError::InvalidConfig.code(), msg)
+fn invalid(msg: String) -> KafkaError {
+    KafkaError::with_message(ResponseError::InvalidConfig, msg)
 }
 
 /// Check `value` for the config `name` and return it normalised, or INVALID_CONFIG.
-pub fn validate(name: &str, value: &str) -> Result<String, ConfigError> {
+pub fn validate(name: &str, value: &str) -> KafkaResult<String> {
     let d = lookup(name).ok_or_else(|| invalid(format!("unknown topic config {name:?}")))?;
     let bad = |why: &str| invalid(format!("invalid value {value:?} for {name}: {why}"));
     let v = value.trim();
@@ -172,9 +171,7 @@ fn list_items(v: &str) -> Vec<&str> {
 }
 
 /// Validate a whole map (CreateTopics, AlterConfigs), normalising each value.
-pub fn validate_all(
-    configs: &BTreeMap<String, String>,
-) -> Result<BTreeMap<String, String>, ConfigError> {
+pub fn validate_all(configs: &BTreeMap<String, String>) -> KafkaResult<BTreeMap<String, String>> {
     configs
         .iter()
         .map(|(k, v)| validate(k, v).map(|v| (k.clone(), v)))
@@ -192,7 +189,7 @@ pub enum ConfigOp {
 
 impl ConfigOp {
     /// From IncrementalAlterConfigs' operation code (0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT).
-    pub fn from_wire(op: i8, value: Option<&str>) -> Result<Self, ConfigError> {
+    pub fn from_wire(op: i8, value: Option<&str>) -> KafkaResult<Self> {
         let value = || {
             value
                 .map(str::to_owned)
@@ -203,8 +200,8 @@ impl ConfigOp {
             1 => Ok(ConfigOp::Delete),
             2 => Ok(ConfigOp::Append(value()?)),
             3 => Ok(ConfigOp::Subtract(value()?)),
-            _ => Err((
-                ResponseError::InvalidRequest.code(),
+            _ => Err(KafkaError::with_message(
+                ResponseError::InvalidRequest,
                 format!("unknown config operation {op}"),
             )),
         }
@@ -217,7 +214,7 @@ pub fn apply(
     current: &BTreeMap<String, String>,
     replace: bool,
     ops: &[(String, ConfigOp)],
-) -> Result<BTreeMap<String, String>, ConfigError> {
+) -> KafkaResult<BTreeMap<String, String>> {
     let mut out = if replace {
         BTreeMap::new()
     } else {
@@ -262,84 +259,4 @@ pub fn effective<'a>(configs: &'a BTreeMap<String, String>, name: &str) -> Optio
         .get(name)
         .map(String::as_str)
         .or_else(|| lookup(name).map(|d| d.default))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn values_are_checked_by_type_and_allowed_set() {
-        assert_eq!(validate("retention.ms", " 1000 ").unwrap(), "1000");
-        assert_eq!(validate("preallocate", "TRUE").unwrap(), "true");
-        assert_eq!(
-            validate("cleanup.policy", "compact, delete").unwrap(),
-            "compact,delete"
-        );
-        assert_eq!(
-            validate("min.cleanable.dirty.ratio", "0.25").unwrap(),
-            "0.25"
-        );
-        let invalid = ResponseError::InvalidConfig.code();
-        for (k, v) in [
-            ("retention.ms", "soon"),
-            ("retention.ms", "-2"),
-            ("max.message.bytes", "99999999999"),
-            ("cleanup.policy", "shred"),
-            ("cleanup.policy", ""),
-            ("compression.type", "brotli"),
-            ("message.timestamp.type", "logappendtime"),
-            ("min.insync.replicas", "2"),
-            ("min.cleanable.dirty.ratio", "NaN"),
-            ("no.such.config", "1"),
-        ] {
-            assert_eq!(validate(k, v).unwrap_err().0, invalid, "{k}={v}");
-        }
-    }
-
-    #[test]
-    fn list_operations_start_from_the_default_and_keep_order() {
-        let ops = vec![(
-            "cleanup.policy".to_string(),
-            ConfigOp::Append("compact".into()),
-        )];
-        let m = apply(&BTreeMap::new(), false, &ops).unwrap();
-        assert_eq!(m, map(&[("cleanup.policy", "delete,compact")]));
-        let ops = vec![(
-            "cleanup.policy".to_string(),
-            ConfigOp::Subtract("delete".into()),
-        )];
-        assert_eq!(
-            apply(&m, false, &ops).unwrap(),
-            map(&[("cleanup.policy", "compact")])
-        );
-        // Subtracting the last item leaves an empty list, which Kafka refuses too.
-        let ops = vec![(
-            "cleanup.policy".to_string(),
-            ConfigOp::Subtract("compact".into()),
-        )];
-        assert!(apply(&map(&[("cleanup.policy", "compact")]), false, &ops).is_err());
-        let ops = vec![("retention.ms".to_string(), ConfigOp::Append("1".into()))];
-        assert!(apply(&m, false, &ops).is_err());
-    }
-
-    #[test]
-    fn replace_drops_what_is_not_named_and_delete_restores_the_default() {
-        let current = map(&[("retention.ms", "5"), ("retention.bytes", "7")]);
-        let ops = vec![("retention.bytes".to_string(), ConfigOp::Set("8".into()))];
-        assert_eq!(
-            apply(&current, true, &ops).unwrap(),
-            map(&[("retention.bytes", "8")])
-        );
-        let ops = vec![("retention.ms".to_string(), ConfigOp::Delete)];
-        let m = apply(&current, false, &ops).unwrap();
-        assert_eq!(effective(&m, "retention.ms"), Some("604800000"));
-    }
 }

@@ -12,5 +12,8 @@ pub mod configs;
 mod partition;
 mod registry;
 
+#[cfg(test)]
+mod tests;
+
 pub use partition::{AbortedTxn, Batch, PartitionLog, ReadResult, TxnEnd};
 pub use registry::{Registry, Topic};

@@ -7,3 +7,22 @@ mod server;
 
 pub use bridge::{bridge, Bridge, Inbox, WriterGone, QUEUE_CAPACITY};
 pub use server::{start, Server};
+
+use crate::protocol::ProtocolError;
+
+/// Why the network side closed a connection (logged, never sent).
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    #[error("frame size {size} outside 1..={max}")]
+    FrameSize { size: i32, max: usize },
+    #[error("connection closed inside a frame")]
+    Truncated,
+    #[error("the broker is shutting down")]
+    Closed,
+    #[error("api key {key} version {version} is not supported")]
+    Unsupported { key: i16, version: i16 },
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}

@@ -152,6 +152,12 @@ impl Walker<'_> {
             let value = self.c.take(size)?;
             let version = self.version;
             let field = known.iter().find(|t| t.tag == tag && t.present(version));
+            if field.is_none() && known.iter().any(|t| t.tag == tag) {
+                // The decoder refuses a known tag outside its versions, so the walker does too.
+                return Err(format!(
+                    "tagged field {tag} is not valid at version {version}"
+                ));
+            }
             if let Some(field) = field {
                 // The decoder reads a known tag's value straight from the stream, ignoring the
                 // declared size, so the value must be exactly one well-formed field.
@@ -169,7 +175,3 @@ impl Walker<'_> {
         Ok(())
     }
 }
-
-#[cfg(test)]
-#[path = "guard_tests.rs"]
-mod tests;

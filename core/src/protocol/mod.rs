@@ -13,14 +13,13 @@ pub mod batch;
 pub mod compression;
 pub mod frame;
 pub mod guard;
-#[cfg(test)]
-mod samples;
 pub mod schema;
 pub mod versions;
 
-pub use batch::{
-    decode_records, stamp_base_offset, validate_batches, BatchError, BatchInfo, Record,
-};
+#[cfg(test)]
+pub(crate) mod tests;
+
+pub use batch::{decode_records, validate_batches, BatchError, BatchInfo, Record};
 pub use compression::Compression;
 pub use frame::{encode_response, parse_head, RequestHead};
 pub use guard::decode_request;

@@ -1,5 +1,6 @@
 //! An in-memory [`Store`] for unit tests. It can be told to fail the next commit, so tests can
-//! check that a failed commit leaves memory untouched.
+//! check that a failed commit leaves memory untouched. Like the tables' primary key, it refuses
+//! a batch at an offset it already holds, and then writes nothing of the write set.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,6 +11,7 @@ use super::{
     Store, StoreError, TopicRow, TxnRow, WriteSet, PRODUCER_BATCHES_KEPT,
 };
 use crate::log::Batch;
+use crate::protocol::batch::attributes;
 
 #[derive(Debug, Default)]
 pub struct MemStore {
@@ -48,7 +50,7 @@ impl MemStore {
         for ((topic_id, partition), batches) in &self.batches {
             let mut seen: HashMap<i64, usize> = HashMap::new();
             for b in batches.values().rev() {
-                if b.producer_id < 0 || b.attributes & 0x20 != 0 {
+                if b.producer_id < 0 || attributes::is_control(b.attributes) {
                     continue;
                 }
                 let n = seen.entry(b.producer_id).or_default();
@@ -113,6 +115,21 @@ impl Store for MemStore {
     fn commit(&mut self, ws: &WriteSet) -> Result<(), StoreError> {
         if let Some(msg) = self.fail_next_commit.take() {
             return Err(StoreError(msg));
+        }
+        // Checked before anything is written: the commit is all or nothing.
+        let stored = |t: &Uuid, p: &i32, o: &i64| {
+            self.batches
+                .get(&(*t, *p))
+                .is_some_and(|m| m.contains_key(o))
+        };
+        let mut seen = std::collections::HashSet::new();
+        for (t, p, b) in &ws.appends {
+            if stored(t, p, &b.base_offset) || !seen.insert((*t, *p, b.base_offset)) {
+                return Err(StoreError(format!(
+                    "duplicate key: batch at offset {} of partition {p} is already stored",
+                    b.base_offset
+                )));
+            }
         }
         for t in &ws.create_topics {
             self.topics.insert(t.id, t.clone());

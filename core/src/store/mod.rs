@@ -5,7 +5,12 @@
 //! made only from the worker's main thread. `commit` is all-or-nothing: on `Err` nothing of the
 //! write set is durable and the caller leaves memory untouched.
 
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 mod mem;
+
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 
@@ -159,7 +164,7 @@ pub struct Snapshot {
     /// Every aborted-transaction row.
     pub aborted_txns: Vec<AbortedTxnRow>,
     /// For each (topic, partition, producer id >= 0): its newest batches that are not control
-    /// batches (attributes bit 0x20 clear), at most [`PRODUCER_BATCHES_KEPT`] of them, by
+    /// batches, at most [`PRODUCER_BATCHES_KEPT`] of them, by
     /// base_offset. SQL: a window function over the batches table, newest first per producer.
     pub producer_batches: Vec<ProducerBatchRow>,
 }

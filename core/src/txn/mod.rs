@@ -10,14 +10,12 @@
 //! an epoch only grows; a (producer, partition) remembers at most [`PRODUCER_BATCHES_KEPT`]
 //! batches, all of the producer's current epoch on that partition.
 
-mod markers;
 mod sequence;
 mod table;
 
 #[cfg(test)]
 mod tests;
 
-pub use markers::{control_batch, CONTROL_ATTRIBUTES};
 pub use sequence::{check_sequence, SeqOutcome};
 pub use table::{PartitionSeqs, ProducerEntry, SeqBatch, Table, Txn, TxnState};
 
@@ -35,12 +33,4 @@ impl Producers {
     pub fn lock(&self) -> MutexGuard<'_, Table> {
         self.table.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }

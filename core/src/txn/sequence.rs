@@ -11,8 +11,8 @@ pub enum SeqOutcome {
     Append { first_seq: i32, last_seq: i32 },
     /// An exact retry of a batch already in the log: answer with its original base offset.
     Duplicate { base_offset: i64 },
-    /// Refuse the partition's batches with this error code.
-    Refuse(i16),
+    /// Refuse the partition's batches with this error.
+    Refuse(ResponseError),
 }
 
 /// Check one batch of `producer` (None: unknown id) against its partition window.
@@ -24,14 +24,14 @@ pub fn check_sequence(
     record_count: i32,
 ) -> SeqOutcome {
     let Some(p) = producer else {
-        return SeqOutcome::Refuse(ResponseError::UnknownProducerId.code());
+        return SeqOutcome::Refuse(ResponseError::UnknownProducerId);
     };
     if epoch != p.epoch {
         // An older epoch is a fenced zombie; a newer one was never handed out.
-        return SeqOutcome::Refuse(ResponseError::InvalidProducerEpoch.code());
+        return SeqOutcome::Refuse(ResponseError::InvalidProducerEpoch);
     }
     if base_sequence < 0 {
-        return SeqOutcome::Refuse(ResponseError::InvalidRecord.code());
+        return SeqOutcome::Refuse(ResponseError::InvalidRecord);
     }
     let last_seq = sequence_end(base_sequence, record_count);
     let append = SeqOutcome::Append {
@@ -44,7 +44,7 @@ pub fn check_sequence(
         return if base_sequence == 0 {
             append
         } else {
-            SeqOutcome::Refuse(ResponseError::OutOfOrderSequenceNumber.code())
+            SeqOutcome::Refuse(ResponseError::OutOfOrderSequenceNumber)
         };
     };
     if let Some(dup) = w
@@ -63,6 +63,6 @@ pub fn check_sequence(
     if base_sequence == expected {
         append
     } else {
-        SeqOutcome::Refuse(ResponseError::OutOfOrderSequenceNumber.code())
+        SeqOutcome::Refuse(ResponseError::OutOfOrderSequenceNumber)
     }
 }

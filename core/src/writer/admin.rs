@@ -9,6 +9,7 @@ use kafka_protocol::ResponseError;
 use uuid::Uuid;
 
 use super::{Command, Writer};
+use crate::error::{KafkaError, KafkaResult};
 use crate::log::{configs, PartitionLog, Topic};
 use crate::store::{Store, TopicRow, WriteSet};
 
@@ -23,17 +24,17 @@ pub struct NewTopic {
     pub configs: BTreeMap<String, String>,
 }
 
-/// The outcome for one topic: the topic as it now is, or a Kafka error code and message.
-pub type AdminResult = Result<Arc<Topic>, (i16, String)>;
+/// The outcome for one topic: the topic as it now is, or the Kafka error.
+pub type AdminResult = KafkaResult<Arc<Topic>>;
 
 /// Kafka's topic name rule: 1 to 249 characters of [a-zA-Z0-9._-], and not "." or "..".
-pub fn validate_topic_name(name: &str) -> Result<(), (i16, String)> {
+pub fn validate_topic_name(name: &str) -> KafkaResult<()> {
     let legal = name
         .bytes()
         .all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'_' || c == b'-');
     if name.is_empty() || name.len() > 249 || !legal || name == "." || name == ".." {
-        return Err((
-            ResponseError::InvalidTopicException.code(),
+        return Err(KafkaError::with_message(
+            ResponseError::InvalidTopicException,
             format!("invalid topic name {name:?}: use 1-249 characters of [a-zA-Z0-9._-]"),
         ));
     }
@@ -46,12 +47,9 @@ pub(super) fn new_logs(n: i32) -> Vec<Arc<PartitionLog>> {
         .collect()
 }
 
-pub(super) fn storage_error(e: impl std::fmt::Display) -> (i16, String) {
-    (ResponseError::KafkaStorageError.code(), e.to_string())
+pub(super) fn storage_error(e: impl std::fmt::Display) -> KafkaError {
+    KafkaError::with_message(ResponseError::KafkaStorageError, e.to_string())
 }
-
-/// One topic's staged outcome: a value, or a Kafka error code and message.
-pub(super) type Outcome<T> = Result<T, (i16, String)>;
 
 /// Commit `ws` if it holds anything. On failure nothing was written, so every result that was
 /// going to succeed becomes the storage error and the caller must publish nothing: `Err` carries
@@ -59,8 +57,8 @@ pub(super) type Outcome<T> = Result<T, (i16, String)>;
 pub(super) fn commit_or_fail<S: Store, T, U>(
     store: &mut S,
     ws: &WriteSet,
-    results: Vec<Outcome<T>>,
-) -> Result<Vec<Outcome<T>>, Vec<Outcome<U>>> {
+    results: Vec<KafkaResult<T>>,
+) -> Result<Vec<KafkaResult<T>>, Vec<KafkaResult<U>>> {
     if ws.is_empty() {
         return Ok(results);
     }
@@ -120,22 +118,22 @@ impl Writer {
         validate_only: bool,
     ) -> Vec<AdminResult> {
         let mut ws = WriteSet::default();
-        let mut results: Vec<Result<TopicRow, (i16, String)>> = Vec::new();
+        let mut results: Vec<KafkaResult<TopicRow>> = Vec::new();
         for t in topics {
             let r = (|| {
                 validate_topic_name(&t.name)?;
                 if self.registry.get(&t.name).is_some()
                     || ws.create_topics.iter().any(|c| c.name == t.name)
                 {
-                    return Err((
-                        ResponseError::TopicAlreadyExists.code(),
+                    return Err(KafkaError::with_message(
+                        ResponseError::TopicAlreadyExists,
                         format!("topic {:?} already exists", t.name),
                     ));
                 }
                 let configs = configs::validate_all(&t.configs)?;
                 if t.partitions < 1 || t.partitions > MAX_PARTITIONS {
-                    return Err((
-                        ResponseError::InvalidPartitions.code(),
+                    return Err(KafkaError::with_message(
+                        ResponseError::InvalidPartitions,
                         format!("partitions must be between 1 and {MAX_PARTITIONS}"),
                     ));
                 }
@@ -195,13 +193,13 @@ impl Writer {
                         ws.delete_topics.push(t.id);
                         Ok(t)
                     }
-                    _ => Err((
+                    _ => Err(KafkaError::with_message(
                         if name.is_empty() {
-                            ResponseError::UnknownTopicId.code()
+                            ResponseError::UnknownTopicId
                         } else {
-                            ResponseError::UnknownTopicOrPartition.code()
+                            ResponseError::UnknownTopicOrPartition
                         },
-                        "unknown topic".to_string(),
+                        "unknown topic",
                     )),
                 }
             })
@@ -226,12 +224,12 @@ impl Writer {
         let mut staged = Vec::new();
         for (name, count) in topics {
             let r = match self.registry.get(&name) {
-                None => Err((
-                    ResponseError::UnknownTopicOrPartition.code(),
+                None => Err(KafkaError::with_message(
+                    ResponseError::UnknownTopicOrPartition,
                     format!("unknown topic {name:?}"),
                 )),
-                Some(t) if count <= t.partitions.len() as i32 || count > MAX_PARTITIONS => Err((
-                    ResponseError::InvalidPartitions.code(),
+                Some(t) if count <= t.partitions.len() as i32 || count > MAX_PARTITIONS => Err(KafkaError::with_message(
+                    ResponseError::InvalidPartitions,
                     format!(
                         "topic {name:?} has {} partitions; the new count must be greater and at most {MAX_PARTITIONS}",
                         t.partitions.len()

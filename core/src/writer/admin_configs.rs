@@ -12,7 +12,8 @@ use kafka_protocol::ResponseError;
 use uuid::Uuid;
 
 use super::admin::commit_or_fail;
-use super::{AdminResult, ErrorCode, Writer};
+use super::{AdminResult, Writer};
+use crate::error::{KafkaError, KafkaResult};
 use crate::log::configs::{self, ConfigOp};
 use crate::log::{PartitionLog, Topic};
 use crate::store::{PartitionRow, Store, WriteSet};
@@ -34,12 +35,12 @@ pub struct RecordsDeletion {
     pub offset: i64,
 }
 
-/// The partition's new low watermark (log start offset), or an error code.
-pub type DeleteRecordsResult = Result<i64, ErrorCode>;
+/// The partition's new low watermark (log start offset), or the error.
+pub type DeleteRecordsResult = KafkaResult<i64>;
 
-fn unknown(name: &str) -> (i16, String) {
-    (
-        ResponseError::UnknownTopicOrPartition.code(),
+fn unknown(name: &str) -> KafkaError {
+    KafkaError::with_message(
+        ResponseError::UnknownTopicOrPartition,
         format!("unknown topic {name:?}"),
     )
 }
@@ -116,7 +117,7 @@ impl Writer {
                 Some((t.id, log))
             });
             let Some((id, log)) = found else {
-                results.push(Err(ResponseError::UnknownTopicOrPartition.code()));
+                results.push(Err(ResponseError::UnknownTopicOrPartition.into()));
                 continue;
             };
             let high_watermark = log.high_watermark();
@@ -126,7 +127,7 @@ impl Writer {
                 d.offset
             };
             if target < 0 || target > high_watermark {
-                results.push(Err(ResponseError::OffsetOutOfRange.code()));
+                results.push(Err(ResponseError::OffsetOutOfRange.into()));
                 continue;
             }
             // An earlier deletion in this command may already have moved it further.
@@ -152,8 +153,10 @@ impl Writer {
         if !ws.is_empty() {
             if let Err(e) = store.commit(&ws) {
                 eprintln!("pg_kafka: delete records failed: {e}");
-                let code = ResponseError::KafkaStorageError.code();
-                return results.into_iter().map(|r| r.and(Err(code))).collect();
+                return results
+                    .into_iter()
+                    .map(|r| r.and(Err(KafkaError::storage())))
+                    .collect();
             }
         }
         for (log, offset) in moves {

@@ -26,16 +26,15 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+use crate::error::KafkaResult;
 use crate::log::{Batch, Registry, Topic};
+use crate::protocol::batch;
 use crate::store::{GroupRow, OffsetRow, Store};
 
 pub use admin::{AdminResult, NewTopic};
 pub use admin_configs::{ConfigChange, DeleteRecordsResult, RecordsDeletion};
 pub use reads::ReadQuery;
 pub use txn::{Begun, ProducerIdEpoch, TxnCommand, MAX_TRANSACTION_TIMEOUT_MS};
-
-/// A Kafka error code (from `kafka_protocol::ResponseError`).
-pub type ErrorCode = i16;
 
 /// A validated RecordBatch awaiting its offsets.
 #[derive(Debug, Clone)]
@@ -69,7 +68,7 @@ pub struct Appended {
     pub log_append_time_ms: i64,
 }
 
-pub type AppendResult = Result<Appended, ErrorCode>;
+pub type AppendResult = KafkaResult<Appended>;
 
 /// Durable consumer-group changes. They join the group commit of the produces queued beside
 /// them; the reply comes after COMMIT.
@@ -89,10 +88,10 @@ pub enum Command {
         appends: Vec<Append>,
         reply: Option<oneshot::Sender<Vec<AppendResult>>>,
     },
-    /// Persist consumer-group state; Err(code) if it could not be committed.
+    /// Persist consumer-group state; COORDINATOR_NOT_AVAILABLE if it could not be committed.
     Groups {
         write: GroupWrite,
-        reply: oneshot::Sender<Result<(), ErrorCode>>,
+        reply: oneshot::Sender<KafkaResult<()>>,
     },
     CreateTopics {
         topics: Vec<NewTopic>,
@@ -186,13 +185,8 @@ impl Writer {
     }
 }
 
-/// Stamp a batch with its offsets: the base offset goes into the first 8 bytes, which the CRC
-/// does not cover.
+/// Stamp a batch with its offsets: the base offset goes into its bytes (outside the CRC).
 pub(crate) fn stamp(p: &PendingBatch, base_offset: i64) -> Batch {
-    let mut bytes = p.bytes.to_vec();
-    if bytes.len() >= 8 {
-        bytes[..8].copy_from_slice(&base_offset.to_be_bytes());
-    }
     Batch {
         base_offset,
         last_offset: base_offset + i64::from(p.last_offset_delta),
@@ -203,39 +197,21 @@ pub(crate) fn stamp(p: &PendingBatch, base_offset: i64) -> Batch {
         producer_id: p.producer_id,
         producer_epoch: p.producer_epoch,
         base_sequence: p.base_sequence,
-        bytes: Bytes::from(bytes),
+        bytes: batch::stamped(&p.bytes, base_offset),
     }
 }
 
-/// A stamped batch of a topic with `message.timestamp.type=LogAppendTime`, as Kafka stores it:
-/// the timestamp-type bit set and the max timestamp replaced by the append time, so consumers
-/// report `append_time_ms` for every record. Those bytes are under the CRC-32C, which is
-/// recomputed. The batch's timestamp columns both become the append time.
-pub(crate) fn with_log_append_time(mut batch: Batch, append_time_ms: i64) -> Batch {
-    const ATTRIBUTES: usize = 21;
-    const MAX_TIMESTAMP: usize = 35;
-    const HEADER_LEN: usize = 61;
-    if batch.bytes.len() < HEADER_LEN {
-        return batch;
+/// A stamped batch of a topic with `message.timestamp.type=LogAppendTime`, as Kafka stores it
+/// (see [`batch::set_log_append_time`]); its timestamp columns both become the append time.
+pub(crate) fn with_log_append_time(mut b: Batch, append_time_ms: i64) -> Batch {
+    let mut bytes = b.bytes.to_vec();
+    if let Some(attributes) = batch::set_log_append_time(&mut bytes, append_time_ms) {
+        b.attributes = attributes;
+        b.base_timestamp = append_time_ms;
+        b.max_timestamp = append_time_ms;
+        b.bytes = Bytes::from(bytes);
     }
-    let mut bytes = batch.bytes.to_vec();
-    let attributes = i16::from_be_bytes([bytes[ATTRIBUTES], bytes[ATTRIBUTES + 1]]) | 0x08;
-    bytes[ATTRIBUTES..ATTRIBUTES + 2].copy_from_slice(&attributes.to_be_bytes());
-    bytes[MAX_TIMESTAMP..MAX_TIMESTAMP + 8].copy_from_slice(&append_time_ms.to_be_bytes());
-    let crc = crc32c::crc32c(&bytes[ATTRIBUTES..]);
-    bytes[17..21].copy_from_slice(&crc.to_be_bytes());
-    batch.attributes = attributes;
-    batch.base_timestamp = append_time_ms;
-    batch.max_timestamp = append_time_ms;
-    batch.bytes = Bytes::from(bytes);
-    batch
-}
-
-/// Milliseconds since the epoch.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    b
 }
 
 #[cfg(test)]

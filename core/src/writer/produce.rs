@@ -12,22 +12,19 @@ use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::{
-    now_ms, stamp, with_log_append_time, Append, AppendResult, Appended, ErrorCode, GroupWrite,
-    Writer,
-};
+use super::{stamp, with_log_append_time, Append, AppendResult, Appended, GroupWrite, Writer};
+use crate::clock::now_ms;
+use crate::error::{KafkaError, KafkaResult};
 use crate::log::{configs, Batch, PartitionLog};
+use crate::protocol::batch::attributes;
 use crate::store::{PartitionRow, Store, WriteSet};
 use crate::txn::{check_sequence, PartitionSeqs, SeqBatch, SeqOutcome, Table, Txn, TxnState};
 
 type Reply = Option<oneshot::Sender<Vec<AppendResult>>>;
-type GroupReply = oneshot::Sender<Result<(), ErrorCode>>;
+type GroupReply = oneshot::Sender<KafkaResult<()>>;
 /// Batches staged per partition, in commit order, with the log they publish to and the
 /// transactions they open there (producer id, first offset).
 type Staged = IndexMap<(Uuid, i32), (Arc<PartitionLog>, Vec<Batch>, Vec<(i64, i64)>)>;
-
-/// Transactional batch attribute bit.
-const TRANSACTIONAL: i16 = 0x10;
 
 /// What one group commit stages before COMMIT.
 #[derive(Default)]
@@ -82,7 +79,7 @@ impl Writer {
                 .iter()
                 .all(|o| self.registry.get_by_id(&o.topic_id).is_some());
             if !known {
-                let _ = reply.send(Err(ResponseError::UnknownTopicOrPartition.code()));
+                let _ = reply.send(Err(ResponseError::UnknownTopicOrPartition.into()));
                 continue;
             }
             ws.put_groups.extend(w.put_groups);
@@ -105,15 +102,19 @@ impl Writer {
             crate::failpoint::hit("before_commit");
             if let Err(e) = store.commit(&ws) {
                 eprintln!("pg_kafka: group commit failed: {e}");
-                let code = ResponseError::KafkaStorageError.code();
                 for (out, reply) in results {
                     if let Some(reply) = reply {
-                        let failed = out.into_iter().map(|r| r.and(Err(code))).collect();
+                        let failed = out
+                            .into_iter()
+                            .map(|r| r.and(Err(KafkaError::storage())))
+                            .collect();
                         let _ = reply.send(failed);
                     }
                 }
+                // Kafka's coordinators answer a failed write of their state with the retriable
+                // COORDINATOR_NOT_AVAILABLE; KAFKA_STORAGE_ERROR is fatal to some clients there.
                 for reply in group_replies {
-                    let _ = reply.send(Err(code));
+                    let _ = reply.send(Err(KafkaError::coordinator_unavailable()));
                 }
                 return;
             }
@@ -143,13 +144,13 @@ impl Writer {
     }
 
     fn stage(&self, a: Append, table: &Table, st: &mut Staging) -> AppendResult {
-        let unknown = ResponseError::UnknownTopicOrPartition.code();
+        const UNKNOWN: KafkaError = KafkaError::new(ResponseError::UnknownTopicOrPartition);
         // The topic may have been deleted (or re-created) since the request was decoded.
-        let current = self.registry.get(&a.topic.name).ok_or(unknown)?;
+        let current = self.registry.get(&a.topic.name).ok_or(UNKNOWN)?;
         if current.id != a.topic.id {
-            return Err(unknown);
+            return Err(UNKNOWN);
         }
-        let log = current.partition(a.partition).ok_or(unknown)?.clone();
+        let log = current.partition(a.partition).ok_or(UNKNOWN)?.clone();
         let key = (current.id, a.partition);
         let mut offset = *st.next.get(&key).unwrap_or(&log.high_watermark());
         let log_append =
@@ -164,7 +165,7 @@ impl Writer {
                 plan.push(None);
                 continue;
             }
-            if p.attributes & TRANSACTIONAL != 0 {
+            if attributes::is_transactional(p.attributes) {
                 check_in_txn(table, st, p.producer_id, p.producer_epoch, key)?;
             }
             let window = seqs.entry(p.producer_id).or_insert_with(|| {
@@ -182,7 +183,7 @@ impl Writer {
                 p.base_sequence,
                 p.record_count,
             ) {
-                SeqOutcome::Refuse(code) => return Err(code),
+                SeqOutcome::Refuse(code) => return Err(code.into()),
                 SeqOutcome::Duplicate { base_offset } => plan.push(Some(Err(base_offset))),
                 SeqOutcome::Append {
                     first_seq,
@@ -232,7 +233,7 @@ impl Writer {
                         slot.last_offset = batch.last_offset;
                     }
                 }
-                if p.attributes & TRANSACTIONAL != 0 {
+                if attributes::is_transactional(p.attributes) {
                     open_partition(
                         table,
                         st,
@@ -281,15 +282,15 @@ fn check_in_txn(
     producer_id: i64,
     epoch: i16,
     key: (Uuid, i32),
-) -> Result<(), ErrorCode> {
+) -> KafkaResult<()> {
     let Some(txn) = txn_of(table, st, producer_id) else {
-        return Err(ResponseError::InvalidProducerIdMapping.code());
+        return Err(ResponseError::InvalidProducerIdMapping.into());
     };
     if txn.producer_id != producer_id || epoch < txn.epoch {
-        return Err(ResponseError::InvalidProducerEpoch.code());
+        return Err(ResponseError::InvalidProducerEpoch.into());
     }
     if txn.state != TxnState::Ongoing || !txn.partitions.contains_key(&key) {
-        return Err(ResponseError::InvalidTxnState.code());
+        return Err(ResponseError::InvalidTxnState.into());
     }
     Ok(())
 }

@@ -13,10 +13,12 @@ use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 
 use super::txn_end::{check_producer, commit_ws, next_epoch};
-use super::{ErrorCode, Writer};
+use super::Writer;
+use crate::clock::now_ms;
+use crate::error::{KafkaError, KafkaResult};
 use crate::log::Topic;
 use crate::store::{OffsetRow, ProducerRow, Store, WriteSet};
-use crate::txn::{now_ms, Txn, TxnState};
+use crate::txn::{Txn, TxnState};
 
 /// Kafka's default `transaction.max.timeout.ms`.
 pub const MAX_TRANSACTION_TIMEOUT_MS: i32 = 900_000;
@@ -46,38 +48,34 @@ pub enum TxnCommand {
         timeout_ms: i32,
         /// -1/-1 unless the client re-initialises (KIP-360).
         current: ProducerIdEpoch,
-        reply: oneshot::Sender<Result<ProducerIdEpoch, ErrorCode>>,
+        reply: oneshot::Sender<KafkaResult<ProducerIdEpoch>>,
     },
     /// AddPartitionsToTxn (empty `partitions`: AddOffsetsToTxn). One code per partition.
     AddPartitions {
         transactional_id: String,
         producer: ProducerIdEpoch,
         partitions: Vec<(Arc<Topic>, i32)>,
-        reply: oneshot::Sender<(Result<(), ErrorCode>, Option<Begun>)>,
+        reply: oneshot::Sender<KafkaResult<Option<Begun>>>,
     },
     /// TxnOffsetCommit after the group checks: offsets wait in the transaction for EndTxn.
     TxnOffsets {
         transactional_id: String,
         producer: ProducerIdEpoch,
         offsets: Vec<OffsetRow>,
-        reply: oneshot::Sender<Result<(), ErrorCode>>,
+        reply: oneshot::Sender<KafkaResult<()>>,
     },
     /// EndTxn; on commit the reply holds the group offsets made visible.
     EndTxn {
         transactional_id: String,
         producer: ProducerIdEpoch,
         commit: bool,
-        reply: oneshot::Sender<Result<Vec<OffsetRow>, ErrorCode>>,
+        reply: oneshot::Sender<KafkaResult<Vec<OffsetRow>>>,
     },
     /// The timeout of the transaction `serial` fired: abort it if it is still open.
     Expire {
         transactional_id: String,
         serial: u64,
     },
-}
-
-pub(super) fn code(e: ResponseError) -> ErrorCode {
-    e.code()
 }
 
 impl Writer {
@@ -111,11 +109,11 @@ impl Writer {
                 let r = table
                     .txns
                     .get_mut(&transactional_id)
-                    .ok_or(code(ResponseError::InvalidProducerIdMapping))
+                    .ok_or(KafkaError::from(ResponseError::InvalidProducerIdMapping))
                     .and_then(|t| {
                         check_producer(t, producer)?;
                         if t.state != TxnState::Ongoing {
-                            return Err(code(ResponseError::InvalidTxnState));
+                            return Err(KafkaError::from(ResponseError::InvalidTxnState));
                         }
                         t.pending_offsets.extend(offsets);
                         Ok(())
@@ -178,7 +176,7 @@ impl Writer {
         transactional_id: Option<String>,
         timeout_ms: i32,
         current: ProducerIdEpoch,
-    ) -> Result<ProducerIdEpoch, ErrorCode> {
+    ) -> KafkaResult<ProducerIdEpoch> {
         let Some(tid) = transactional_id else {
             let next = {
                 let table = self.registry.producers().lock();
@@ -198,7 +196,7 @@ impl Writer {
             return Ok(next);
         };
         if !(1..=MAX_TRANSACTION_TIMEOUT_MS).contains(&timeout_ms) {
-            return Err(code(ResponseError::InvalidTransactionTimeout));
+            return Err(KafkaError::from(ResponseError::InvalidTransactionTimeout));
         }
         let existing = self.registry.producers().lock().txns.get(&tid).cloned();
         let mut txn = match existing {
@@ -208,12 +206,11 @@ impl Writer {
                         && t.state == TxnState::CompleteAbort);
                 if current.producer_id >= 0 && (current.producer_id != t.producer_id || !current_ok)
                 {
-                    return Err(code(ResponseError::ProducerFenced));
+                    return Err(KafkaError::from(ResponseError::ProducerFenced));
                 }
                 if t.open() {
                     // The previous incarnation's transaction is aborted and its epoch fenced.
-                    self.complete(store, t.clone(), t.state == TxnState::PrepareCommit, false)
-                        .map_err(|_| code(ResponseError::KafkaStorageError))?;
+                    self.complete(store, t.clone(), t.state == TxnState::PrepareCommit, false)?;
                 }
                 let table = self.registry.producers().lock();
                 let t = table.txns.get(&tid).cloned().unwrap_or(t);
@@ -279,22 +276,20 @@ impl Writer {
         tid: &str,
         producer: ProducerIdEpoch,
         partitions: Vec<(Arc<Topic>, i32)>,
-    ) -> (Result<(), ErrorCode>, Option<Begun>) {
+    ) -> KafkaResult<Option<Begun>> {
         let mut txn = {
             let table = self.registry.producers().lock();
             match table.txns.get(tid) {
                 Some(t) => t.clone(),
-                None => return (Err(code(ResponseError::InvalidProducerIdMapping)), None),
+                None => return Err(ResponseError::InvalidProducerIdMapping.into()),
             }
         };
-        if let Err(e) = check_producer(&txn, producer) {
-            return (Err(e), None);
-        }
+        check_producer(&txn, producer)?;
         let mut begun = None;
         match txn.state {
             TxnState::Ongoing => {}
             TxnState::PrepareCommit | TxnState::PrepareAbort => {
-                return (Err(code(ResponseError::ConcurrentTransactions)), None)
+                return Err(ResponseError::ConcurrentTransactions.into())
             }
             _ => {
                 let serial = self.registry.producers().lock().next_serial + 1;
@@ -315,19 +310,17 @@ impl Writer {
             txn.partitions.entry((topic.id, *p)).or_insert(-1);
         }
         if txn == before && begun.is_none() {
-            return (Ok(()), None);
+            return Ok(None);
         }
         let mut ws = WriteSet::default();
         ws.put_transactions.push(txn.to_row());
-        if let Err(e) = commit_ws(store, &ws) {
-            return (Err(e), None);
-        }
+        commit_ws(store, &ws)?;
         let mut table = self.registry.producers().lock();
         if begun.is_some() {
             table.next_serial += 1;
         }
         table.txns.insert(tid.to_owned(), txn);
-        (Ok(()), begun)
+        Ok(begun)
     }
 
     fn end_txn<S: Store>(
@@ -336,7 +329,7 @@ impl Writer {
         tid: &str,
         producer: ProducerIdEpoch,
         commit: bool,
-    ) -> Result<Vec<OffsetRow>, ErrorCode> {
+    ) -> KafkaResult<Vec<OffsetRow>> {
         let txn = self
             .registry
             .producers()
@@ -344,7 +337,7 @@ impl Writer {
             .txns
             .get(tid)
             .cloned()
-            .ok_or(code(ResponseError::InvalidProducerIdMapping))?;
+            .ok_or(KafkaError::from(ResponseError::InvalidProducerIdMapping))?;
         let timed_out = txn.state == TxnState::CompleteAbort
             && txn.last_epoch >= 0
             && producer.producer_id == txn.producer_id
@@ -358,7 +351,7 @@ impl Writer {
             (TxnState::Ongoing, _) => self.complete(store, txn, commit, false),
             // A retried EndTxn of a transaction that already ended the same way.
             (TxnState::CompleteCommit, true) | (TxnState::CompleteAbort, false) => Ok(Vec::new()),
-            _ => Err(code(ResponseError::InvalidTxnState)),
+            _ => Err(KafkaError::from(ResponseError::InvalidTxnState)),
         }
     }
 }

@@ -9,11 +9,14 @@ use std::sync::Arc;
 
 use kafka_protocol::ResponseError;
 
-use super::txn::{code, ProducerIdEpoch};
-use super::{stamp, ErrorCode, PendingBatch, Writer};
+use super::txn::ProducerIdEpoch;
+use super::{stamp, PendingBatch, Writer};
+use crate::clock::now_ms;
+use crate::error::{KafkaError, KafkaResult};
 use crate::log::{AbortedTxn, Batch, PartitionLog, TxnEnd};
+use crate::protocol::batch::{attributes, control_batch};
 use crate::store::{AbortedTxnRow, OffsetRow, PartitionRow, ProducerRow, Store, WriteSet};
-use crate::txn::{control_batch, now_ms, ProducerEntry, Table, Txn, TxnState};
+use crate::txn::{ProducerEntry, Table, Txn, TxnState};
 
 impl Writer {
     /// Write the markers of `txn` on all its partitions with its new state (and, on commit, its
@@ -24,7 +27,7 @@ impl Writer {
         mut txn: Txn,
         commit: bool,
         fence: bool,
-    ) -> Result<Vec<OffsetRow>, ErrorCode> {
+    ) -> KafkaResult<Vec<OffsetRow>> {
         let mut ws = WriteSet::default();
         let mut published: Vec<(Arc<PartitionLog>, Batch, TxnEnd)> = Vec::new();
         let ts = now_ms();
@@ -44,7 +47,7 @@ impl Writer {
                 last_offset_delta: 0,
                 base_timestamp: ts,
                 max_timestamp: ts,
-                attributes: crate::txn::CONTROL_ATTRIBUTES,
+                attributes: attributes::MARKER,
                 producer_id: txn.producer_id,
                 producer_epoch: txn.epoch,
                 base_sequence: -1,
@@ -141,33 +144,33 @@ impl Writer {
     }
 }
 
-pub(super) fn commit_ws<S: Store>(store: &mut S, ws: &WriteSet) -> Result<(), ErrorCode> {
+/// Commit the transaction coordinator's write set. A failure is COORDINATOR_NOT_AVAILABLE, as
+/// Kafka answers a failed write of its transaction state: retriable for every client, where
+/// KAFKA_STORAGE_ERROR is fatal to transactional producers.
+pub(super) fn commit_ws<S: Store>(store: &mut S, ws: &WriteSet) -> KafkaResult<()> {
     store.commit(ws).map_err(|e| {
         eprintln!("pg_kafka: producer state commit failed: {e}");
-        code(ResponseError::KafkaStorageError)
+        KafkaError::coordinator_unavailable()
     })
 }
 
 /// The transaction's producer must present its current id and epoch.
-pub(super) fn check_producer(t: &Txn, p: ProducerIdEpoch) -> Result<(), ErrorCode> {
+pub(super) fn check_producer(t: &Txn, p: ProducerIdEpoch) -> KafkaResult<()> {
     if p.producer_id != t.producer_id {
-        return Err(code(ResponseError::InvalidProducerIdMapping));
+        return Err(KafkaError::from(ResponseError::InvalidProducerIdMapping));
     }
     if p.producer_epoch < t.epoch {
-        return Err(code(ResponseError::ProducerFenced));
+        return Err(KafkaError::from(ResponseError::ProducerFenced));
     }
     if p.producer_epoch > t.epoch {
-        return Err(code(ResponseError::InvalidProducerEpoch));
+        return Err(KafkaError::from(ResponseError::InvalidProducerEpoch));
     }
     Ok(())
 }
 
 /// The id/epoch after `current`: a new id for -1, else the next epoch (a new id once the epoch
 /// is exhausted).
-pub(super) fn next_epoch(
-    table: &Table,
-    current: ProducerIdEpoch,
-) -> Result<ProducerIdEpoch, ErrorCode> {
+pub(super) fn next_epoch(table: &Table, current: ProducerIdEpoch) -> KafkaResult<ProducerIdEpoch> {
     if current.producer_id < 0 {
         return Ok(ProducerIdEpoch {
             producer_id: table.next_producer_id,
@@ -175,10 +178,10 @@ pub(super) fn next_epoch(
         });
     }
     let Some(p) = table.producers.get(&current.producer_id) else {
-        return Err(code(ResponseError::UnknownProducerId));
+        return Err(KafkaError::from(ResponseError::UnknownProducerId));
     };
     if current.producer_epoch != p.epoch {
-        return Err(code(ResponseError::InvalidProducerEpoch));
+        return Err(KafkaError::from(ResponseError::InvalidProducerEpoch));
     }
     if p.epoch >= i16::MAX - 1 {
         return Ok(ProducerIdEpoch {

@@ -1,0 +1,3 @@
+//! Writer tests.
+
+mod group_commit;
