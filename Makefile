@@ -78,7 +78,7 @@ INSTALLED_SO := $(shell $(PG_CONFIG) --pkglibdir 2>/dev/null || echo /usr/lib/po
 
 .PHONY: help deps apt-deps pgrx-deps install run up down restart status test fmt-check clippy \
 	core-test pgrx-test blackbox bench build-tests clean-clusters clients client-test compat \
-	crash-test fuzz corpus
+	crash-test fuzz corpus java-clients go-clients
 
 help:
 	@sed -n '3,11p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -189,12 +189,29 @@ blackbox: build-tests clients
 # packages are pinned there (requirements.txt, package-lock.json). Quick when already installed.
 CLIENTS := $(CURDIR)/tests/clients
 COMPAT_DIR := $(CURDIR)/target/compat
-# Sarama (Go) from Debian's packages, built offline in GOPATH mode: no module proxy needed.
-SARAMA_BIN := $(CURDIR)/target/compat-go/sarama-compat
-GO_OFFLINE := GO111MODULE=off GOFLAGS= GOPROXY=off GOPATH=$(CLIENTS)/go:/usr/share/gocode \
-	GOCACHE=$(CURDIR)/target/compat-go/cache
 
-clients: $(CLIENTS)/.venv/.installed $(CLIENTS)/node_modules/.installed $(SARAMA_BIN)
+# The JVM matrix (tests/clients/java: the Java client 4.4.0 and 3.9, Kafka's tools, Streams and
+# Connect 4.4.0) builds with Maven into a local repository under target/m2. Dependencies are
+# resolved online once per pom (the stamp below); every later build runs offline (mvn -o).
+JAVA_DIR := $(CLIENTS)/java
+JAVA_BUILD := $(CURDIR)/target/compat-java
+M2 := $(CURDIR)/target/m2
+MVN := mvn -B -q -Dstyle.color=never -Dmaven.repo.local=$(M2) -Dcompat.build.dir=$(JAVA_BUILD)
+JAVA_RESOLVED := $(M2)/.resolved
+JAVA_JAR := $(JAVA_BUILD)/pg-kafka-compat-jvm-1.jar
+JAVA_RUN = java -cp $(JAVA_JAR):$$(cat $(JAVA_BUILD)/classpath.txt)
+JAVA39_RUN = java -cp $(JAVA_BUILD)/classes:$$(cat $(JAVA_BUILD)/classpath-3.9.txt)
+# The Go matrix (tests/clients/go: franz-go with kadm, IBM/sarama, segmentio/kafka-go) is a Go
+# module; its modules download into target/go-mod once per go.sum, builds run with GOPROXY=off.
+GO_DIR := $(CLIENTS)/go
+GO_BUILD := $(CURDIR)/target/compat-go
+GO_ENV := GOMODCACHE=$(CURDIR)/target/go-mod GOCACHE=$(GO_BUILD)/cache GOFLAGS=-mod=readonly GOTOOLCHAIN=local
+GO_DOWNLOADED := $(CURDIR)/target/go-mod/.downloaded
+GO_BINS := $(GO_BUILD)/franzgo-compat $(GO_BUILD)/sarama-compat $(GO_BUILD)/kafkago-compat
+# scripts/capture_corpus.sh runs the Sarama runner too.
+SARAMA_BIN := $(GO_BUILD)/sarama-compat
+
+clients: $(CLIENTS)/.venv/.installed $(CLIENTS)/node_modules/.installed java-clients go-clients
 
 $(CLIENTS)/.venv/.installed: $(CLIENTS)/requirements.txt
 	@python3 -c 'import ensurepip' 2>/dev/null || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv; }
@@ -207,10 +224,29 @@ $(CLIENTS)/node_modules/.installed: $(CLIENTS)/package.json $(CLIENTS)/package-l
 	cd $(CLIENTS) && npm ci --no-audit --no-fund
 	@touch $@
 
-$(SARAMA_BIN): $(wildcard $(CLIENTS)/go/src/pgkafkacompat/*.go)
-	@{ command -v go >/dev/null && [ -d /usr/share/gocode/src/github.com/Shopify/sarama ]; } || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y golang-go golang-github-shopify-sarama-dev; }
-	cd $(CLIENTS)/go && $(GO_OFFLINE) go build -o $@ pgkafkacompat 2>&1 | { grep -v -e 'DataDog/zstd' -e 'deprecated' -e 'cgo-gcc-prolog' -e 'zstd.h' -e 'note: declared' -e '^ *[0-9]* |' -e '^ *|' || true; }
-	@test -x $@
+java-clients: $(JAVA_BUILD)/.built
+
+$(JAVA_RESOLVED): $(JAVA_DIR)/pom.xml $(JAVA_DIR)/kafka-3.9/pom.xml
+	@{ command -v mvn >/dev/null && command -v javac >/dev/null; } || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y openjdk-17-jdk-headless maven; }
+	cd $(JAVA_DIR) && $(MVN) package
+	cd $(JAVA_DIR)/kafka-3.9 && $(MVN) package
+	@touch $@
+
+$(JAVA_BUILD)/.built: $(JAVA_RESOLVED) $(shell find $(JAVA_DIR)/src -type f 2>/dev/null)
+	cd $(JAVA_DIR) && $(MVN) -o package
+	cd $(JAVA_DIR)/kafka-3.9 && $(MVN) -o package
+	@touch $@
+
+go-clients: $(GO_BINS)
+
+$(GO_DOWNLOADED): $(GO_DIR)/go.mod $(GO_DIR)/go.sum
+	@command -v go >/dev/null || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y golang-go; }
+	@go version | awk '{ split(substr($$3, 3), v, "."); if (v[1] < 1 || (v[1] == 1 && v[2] < 26)) { print "tests/clients/go needs Go 1.26 or newer (found " $$3 ")"; exit 1 } }'
+	cd $(GO_DIR) && $(GO_ENV) go mod download
+	@touch $@
+
+$(GO_BINS) &: $(GO_DOWNLOADED) $(shell find $(GO_DIR) -name '*.go' 2>/dev/null)
+	cd $(GO_DIR) && $(GO_ENV) GOPROXY=off go build -o $(GO_BUILD)/ ./cmd/...
 
 # The client tests against PG_KAFKA_BOOTSTRAP (blackbox sets it; else the `make up` cluster).
 # Both suites run; either failing fails the target.
@@ -224,16 +260,28 @@ client-test: clients
 
 # The client compatibility matrix: each client family runs every scenario against
 # PG_KAFKA_BOOTSTRAP and writes target/compat/<client>.jsonl; merge_compat.py regenerates
-# docs/compatibility.md and fails when a scenario expected to work did not.
+# docs/compatibility.md and fails when a scenario expected to work did not. Each runner's wall
+# time goes to target/compat/timings.txt. The verifiable clients restart the broker with
+# PG_KAFKA_RESTART_CMD (blackbox sets it; without it that scenario is n-a).
 compat: clients
 	@export PG_KAFKA_BOOTSTRAP=$${PG_KAFKA_BOOTSTRAP:-127.0.0.1:$(PG_KAFKA_PORT)} PG_KAFKA_COMPAT_DIR=$(COMPAT_DIR); \
-	mkdir -p $(COMPAT_DIR); rm -f $(COMPAT_DIR)/*.jsonl; \
+	mkdir -p $(COMPAT_DIR); rm -f $(COMPAT_DIR)/*.jsonl $(COMPAT_DIR)/timings.txt; \
 	cd $(CLIENTS); \
-	timeout 1200 .venv/bin/python python/compat_kcat.py > $(COMPAT_DIR)/kcat.log 2>&1 || true; \
-	timeout 1200 .venv/bin/python python/compat_confluent.py > $(COMPAT_DIR)/confluent.log 2>&1 || true; \
-	timeout 1200 .venv/bin/python python/compat_kafka_python.py > $(COMPAT_DIR)/kafka-python.log 2>&1 || true; \
-	timeout 1200 node node/compat_kafkajs.js > $(COMPAT_DIR)/kafkajs.log 2>&1 || true; \
-	timeout 1200 $(SARAMA_BIN) > $(COMPAT_DIR)/sarama.log 2>&1 || true; \
+	runner() { local name=$$1 limit=$$2 t0=$$SECONDS; shift 2; \
+		timeout $$limit "$$@" > $(COMPAT_DIR)/$$name.log 2>&1 || true; \
+		echo "$$name $$((SECONDS - t0))s" | tee -a $(COMPAT_DIR)/timings.txt; }; \
+	runner kcat 1200 .venv/bin/python python/compat_kcat.py; \
+	runner confluent 1200 .venv/bin/python python/compat_confluent.py; \
+	runner kafka-python 1200 .venv/bin/python python/compat_kafka_python.py; \
+	runner kafkajs 1200 node node/compat_kafkajs.js; \
+	runner java-client 1200 $(JAVA_RUN) pgkafka.compat.JavaClientMatrix java-client; \
+	runner java-client-3.9 1200 $(JAVA39_RUN) pgkafka.compat.JavaClientMatrix java-client-3.9; \
+	runner kafka-tools 1500 $(JAVA_RUN) pgkafka.compat.ToolsMatrix; \
+	runner kafka-streams 900 $(JAVA_RUN) pgkafka.compat.StreamsMatrix; \
+	runner kafka-connect 900 $(JAVA_RUN) pgkafka.compat.ConnectMatrix; \
+	runner franz-go 1200 $(GO_BUILD)/franzgo-compat; \
+	runner sarama 1200 $(GO_BUILD)/sarama-compat; \
+	runner kafka-go 1200 $(GO_BUILD)/kafkago-compat; \
 	.venv/bin/python merge_compat.py
 
 # The crash harness (recovery/) on a fresh cluster of its own. The failpoints live in a build with
