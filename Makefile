@@ -42,6 +42,11 @@ CRASH_KAFKA_PORT ?= 19095
 N ?= 100
 FUZZ_ITERS ?= 10000000
 
+# A second, empty cluster the black-box tests may start (a restore target for the backup test).
+SPARE_PGDATA ?= $(CURDIR)/target/pgdata-spare
+SPARE_PGPORT ?= 5437
+SPARE_KAFKA_PORT ?= 19098
+
 # Corpus-capture cluster (make corpus): clients reach it through a recording proxy whose port it
 # advertises.
 CAPTURE_PGDATA ?= $(CURDIR)/target/pgdata-capture
@@ -173,7 +178,10 @@ blackbox: build-tests clients
 		export PG_KAFKA_BOOTSTRAP=127.0.0.1:$(TEST_KAFKA_PORT) \
 		PG_KAFKA_PGURL=postgresql://postgres@127.0.0.1:$(TEST_PGPORT)/postgres \
 		PG_KAFKA_RESTART_CMD="$(TEST_ENV) $(CLUSTER) restart" \
-		PG_KAFKA_SERVER_LOG=$(TEST_PGDATA)/server.log; \
+		PG_KAFKA_SERVER_LOG=$(TEST_PGDATA)/server.log \
+		PG_KAFKA_CLUSTER_SCRIPT=$(CLUSTER) PGBIN=$(PGBIN) PG_KAFKA_SCRATCH=$(CURDIR)/target \
+		PG_KAFKA_SPARE_PGDATA=$(SPARE_PGDATA) PG_KAFKA_SPARE_PGPORT=$(SPARE_PGPORT) \
+		PG_KAFKA_SPARE_KAFKA_PORT=$(SPARE_KAFKA_PORT); \
 		mkdir -p $(COMPAT_DIR); rm -f $(COMPAT_DIR)/rdkafka.rc; \
 		cargo test -p pg_kafka_tests --no-fail-fast || rc=$$?; \
 		echo $$rc > $(COMPAT_DIR)/rdkafka.rc; \
@@ -301,6 +309,7 @@ crash-test: deps
 		PG_KAFKA_PGURL=postgresql://postgres@127.0.0.1:$(CRASH_PGPORT)/postgres \
 		PG_KAFKA_CRASH_PGDATA=$(CRASH_PGDATA) \
 		PG_KAFKA_RESTART_CMD="$(CRASH_ENV) $(CLUSTER) start" \
+		PG_KAFKA_STOP_CMD="$(CRASH_ENV) $(CLUSTER) stop" \
 		PG_KAFKA_CRASHES=$(N) PG_KAFKA_CRASH_FAILPOINTS=1 PG_KAFKA_CRASH_LIBRARY=$(INSTALLED_SO) \
 			$(CURDIR)/target/debug/crash_harness || rc=$$?; \
 	else \
@@ -348,4 +357,5 @@ clean-clusters:
 	-$(TEST_ENV) $(CLUSTER) stop
 	-$(CRASH_ENV) $(CLUSTER) stop
 	-$(CAPTURE_ENV) $(CLUSTER) stop
-	rm -rf $(PGDATA) $(TEST_PGDATA) $(PGRX_TEST_DATA) $(CRASH_PGDATA) $(CAPTURE_PGDATA)
+	-PGBIN=$(PGBIN) PGDATA=$(SPARE_PGDATA) PGPORT=$(SPARE_PGPORT) PG_KAFKA_PORT=$(SPARE_KAFKA_PORT) $(CLUSTER) stop
+	rm -rf $(PGDATA) $(TEST_PGDATA) $(PGRX_TEST_DATA) $(CRASH_PGDATA) $(CAPTURE_PGDATA) $(SPARE_PGDATA)

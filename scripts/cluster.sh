@@ -9,6 +9,7 @@
 #   PG_KAFKA_PORT Kafka port                           (9092)
 #   PG_KAFKA_ADVERTISED_PORT port given to clients in Metadata (PG_KAFKA_PORT; a proxy's port)
 #   PG_KAFKA_LOG_CACHE_SIZE pg_kafka.log_cache_size    (256MB)
+#   PG_KAFKA_EXTRA_CONF more postgresql.conf lines for this start (tests with short timeouts)
 #   PGBIN         Postgres binaries                    (/usr/lib/postgresql/15/bin)
 #
 # initdb refuses to run as root, so as root every Postgres command runs as the user postgres
@@ -69,6 +70,7 @@ port = $PGPORT
 pg_kafka.port = $PG_KAFKA_PORT
 pg_kafka.advertised_port = $PG_KAFKA_ADVERTISED_PORT
 pg_kafka.log_cache_size = '$PG_KAFKA_LOG_CACHE_SIZE'
+${PG_KAFKA_EXTRA_CONF:-}
 EOF
 }
 

@@ -119,3 +119,16 @@ CREATE TABLE kafka.aborted_transactions (
     last_offset  bigint NOT NULL,
     PRIMARY KEY (topic_id, partition, last_offset)
 );
+
+-- Every table is the extension's data: pg_dump dumps its rows (not only its definition), so a
+-- restore keeps every record, offset, group, producer and transaction.
+SELECT pg_catalog.pg_extension_config_dump('kafka.topics', '');
+SELECT pg_catalog.pg_extension_config_dump('kafka.partitions', '');
+SELECT pg_catalog.pg_extension_config_dump('kafka.batches', '');
+SELECT pg_catalog.pg_extension_config_dump('kafka.consumer_groups', '');
+SELECT pg_catalog.pg_extension_config_dump('kafka.group_members', '');
+SELECT pg_catalog.pg_extension_config_dump('kafka.consumer_offsets', '');
+SELECT pg_catalog.pg_extension_config_dump('kafka.producers', '');
+SELECT pg_catalog.pg_extension_config_dump('kafka.transactions', '');
+SELECT pg_catalog.pg_extension_config_dump('kafka.transaction_partitions', '');
+SELECT pg_catalog.pg_extension_config_dump('kafka.aborted_transactions', '');

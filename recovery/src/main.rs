@@ -2,7 +2,8 @@
 //! acknowledged is lost, no offset is reused, nothing regresses, and memory equals the tables.
 //!
 //! Crash kinds, in rotation: the pg_kafka worker (its PID from pg_stat_activity), the postmaster
-//! (its PID from postmaster.pid; the cluster is then started again with PG_KAFKA_RESTART_CMD), and,
+//! (its PID from postmaster.pid; the cluster is then started again with PG_KAFKA_RESTART_CMD), a
+//! clean `pg_ctl stop -m fast` under load (PG_KAFKA_STOP_CMD; how long it took is reported), and,
 //! when the library was built with the `failpoints` feature (PG_KAFKA_CRASH_FAILPOINTS=1), the
 //! worker killing itself inside a group commit: before COMMIT, after COMMIT before publishing to
 //! memory, after publishing before replying (see core/src/failpoint.rs).
@@ -45,6 +46,8 @@ const SLOW_RESTART: Duration = Duration::from_secs(10);
 enum Kind {
     Worker,
     Postmaster,
+    /// Not a crash: a fast shutdown while the producers keep sending.
+    Stop,
     Failpoint(&'static str),
 }
 
@@ -53,6 +56,7 @@ impl Kind {
         match self {
             Kind::Worker => "worker",
             Kind::Postmaster => "postmaster",
+            Kind::Stop => "stop",
             Kind::Failpoint(f) => f,
         }
     }
@@ -91,7 +95,11 @@ fn main() {
         |s| s.parse().expect("PG_KAFKA_CRASH_SEED"),
     );
     let mut rng = Rng(seed);
+    let stop_cmd = env("PG_KAFKA_STOP_CMD");
     let mut kinds = vec![Kind::Worker, Kind::Postmaster];
+    if stop_cmd.is_some() {
+        kinds.push(Kind::Stop);
+    }
     if failpoints {
         kinds.extend(FAILPOINTS.map(Kind::Failpoint));
     }
@@ -122,13 +130,23 @@ fn main() {
     let mut restart_ms: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
     let mut not_hit = 0u64;
     let mut slow = Vec::new();
+    let mut stop_ms: Vec<u64> = Vec::new();
     let first = rng.below(kinds.len() as u64) as usize;
     for i in 0..crashes {
         let kind = kinds[(first + i as usize) % kinds.len()];
         std::thread::sleep(Duration::from_millis(300 + rng.below(1700)));
         let old = worker_pid(SERVE_DEADLINE).expect("the pg_kafka worker is not running");
         let log_at = std::fs::metadata(&log_path).map_or(0, |m| m.len());
-        let t0 = match crash(kind, old, &pgdata, &switch, &restart_cmd) {
+        let crashed = if let Kind::Stop = kind {
+            let cmd = stop_cmd.as_deref().unwrap_or_default();
+            let (t0, ms) = stop_and_start(cmd, &restart_cmd);
+            stop_ms.push(ms);
+            eprintln!("crash_harness: a fast stop under load took {ms} ms");
+            Some(t0)
+        } else {
+            crash(kind, old, &pgdata, &switch, &restart_cmd)
+        };
+        let t0 = match crashed {
             Some(t0) => t0,
             None => {
                 not_hit += 1;
@@ -207,7 +225,7 @@ fn main() {
     let sigkills = checks::server_log(&log_path, log_from, &mut v);
     let expected_sigkills = by_kind
         .iter()
-        .filter(|(k, _)| **k != "postmaster")
+        .filter(|(k, _)| **k != "postmaster" && **k != "stop")
         .map(|(_, n)| n)
         .sum::<u64>();
     if sigkills > expected_sigkills {
@@ -240,6 +258,7 @@ fn main() {
         "max_restart_ms_by_kind": restart_ms.iter().map(|(k, ms)| (*k, ms.iter().max())).collect::<BTreeMap<_, _>>(),
         "slow_restarts": slow,
         "sigkills_in_server_log": sigkills,
+        "max_fast_stop_ms": stop_ms.iter().max(),
         "consistency_differences": v.count("memory_differs_from_tables"),
         "violations": v.0,
     });
@@ -247,6 +266,26 @@ fn main() {
     if !v.0.is_empty() {
         std::process::exit(1);
     }
+}
+
+/// `pg_ctl stop -m fast` while the load runs, then start again: (when it was back down, how long
+/// the stop took). A stop that fails is a broken run, not a measurement.
+fn stop_and_start(stop_cmd: &str, start_cmd: &str) -> (Instant, u64) {
+    let t0 = Instant::now();
+    let ok = Command::new("bash")
+        .arg("-c")
+        .arg(stop_cmd)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "PG_KAFKA_STOP_CMD failed: the broker did not stop");
+    let ms = t0.elapsed().as_millis() as u64;
+    let restarted = Command::new("bash")
+        .arg("-c")
+        .arg(start_cmd)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(restarted, "PG_KAFKA_RESTART_CMD failed after a clean stop");
+    (Instant::now(), ms)
 }
 
 /// Crash the broker; returns when the crash happened, or None when an armed failpoint was not
@@ -296,6 +335,7 @@ fn crash(
             }
             Some(t0)
         }
+        Kind::Stop => None,
         Kind::Failpoint(name) => {
             std::fs::write(switch, name).expect("arm failpoint");
             let deadline = Instant::now() + FAILPOINT_DEADLINE;

@@ -11,6 +11,7 @@ macro_rules! query {
 
 mod consistency;
 mod guc;
+mod shmem;
 mod sql;
 mod statistics;
 pub(crate) mod store;
@@ -34,5 +35,6 @@ pub fn init() {
         return;
     }
     guc::define();
+    shmem::init();
     worker::register();
 }

@@ -18,7 +18,7 @@ use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, SignalWakeFlags
 use pgrx::prelude::*;
 
 use super::store::SpiStore;
-use super::{guc, statistics, txn};
+use super::{guc, shmem, statistics, txn};
 
 const RESTART_DELAY: Duration = Duration::from_secs(5);
 /// Commands handed to the writer per group commit at most.
@@ -116,6 +116,7 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
     // before the first command, so last stable offsets move on at once.
     writer.recover_transactions(&mut store);
     let wake_fd = inbox.wake_fd();
+    shmem::register_worker();
     let mut checked = std::time::Instant::now();
     // Commands were left queued when the last burst of work yielded for housekeeping.
     let mut backlog = false;
@@ -143,6 +144,9 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
             unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
         }
         writer.tick(&mut store);
+        if shmem::wanted() {
+            publish_view(writer.registry());
+        }
         let busy = std::time::Instant::now();
         backlog = false;
         loop {
@@ -176,6 +180,23 @@ fn keep_freed_memory() {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
         libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
     }
+}
+
+/// Write every partition's offsets to shared memory for the backend that asked.
+fn publish_view(registry: &Registry) {
+    let topics = registry.all();
+    shmem::publish(topics.iter().flat_map(|t| {
+        t.partitions.iter().enumerate().map(|(i, log)| {
+            (
+                t.id,
+                i as i32,
+                log.high_watermark(),
+                log.log_start_offset(),
+                log.last_stable_offset(),
+                log.cached_bytes() as i64,
+            )
+        })
+    }));
 }
 
 /// SIGTERM arrived or the postmaster is gone (this process was handed to another parent):
