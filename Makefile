@@ -9,6 +9,7 @@
 #   make crash-test  SIGKILL the broker under load N times (N=100) and check nothing acked is lost
 #   make fuzz      the decoder fuzz test with more iterations (FUZZ_ITERS)
 #   make corpus    recapture the fuzz corpus (core/tests/corpus) from every client family
+#   make abuse     the hostile-client tests at full size on a cluster of their own
 #
 # A fresh Debian 12 machine (as root, or a user with sudo) goes from clone to `make test`:
 # the deps target installs what is missing and is quick when everything is there.
@@ -41,6 +42,13 @@ CRASH_PGPORT ?= 5435
 CRASH_KAFKA_PORT ?= 19095
 N ?= 100
 FUZZ_ITERS ?= 10000000
+
+# Abuse cluster (make abuse): the hostile-client tests at the sizes reported against the broker.
+ABUSE_PGDATA ?= $(CURDIR)/target/pgdata-abuse
+ABUSE_PGPORT ?= 5438
+ABUSE_KAFKA_PORT ?= 19099
+ABUSE_ENV := PGBIN=$(PGBIN) PGDATA=$(ABUSE_PGDATA) PGPORT=$(ABUSE_PGPORT) PG_KAFKA_PORT=$(ABUSE_KAFKA_PORT) \
+	PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
 
 # A second, empty cluster the black-box tests may start (a restore target for the backup test).
 SPARE_PGDATA ?= $(CURDIR)/target/pgdata-spare
@@ -81,12 +89,12 @@ CAPTURE_ENV := PGBIN=$(PGBIN) PGDATA=$(CAPTURE_PGDATA) PGPORT=$(CAPTURE_PGPORT) 
 	PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
 INSTALLED_SO := $(shell $(PG_CONFIG) --pkglibdir 2>/dev/null || echo /usr/lib/postgresql/15/lib)/pg_kafka.so
 
-.PHONY: help deps apt-deps pgrx-deps install run up down restart status test fmt-check clippy \
+.PHONY: abuse help deps apt-deps pgrx-deps install run up down restart status test fmt-check clippy \
 	core-test pgrx-test blackbox bench build-tests clean-clusters clients client-test compat \
 	crash-test fuzz corpus java-clients go-clients
 
 help:
-	@sed -n '3,11p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '3,12p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 ## ---- installation -------------------------------------------------------------------------
 
@@ -342,6 +350,25 @@ corpus: deps clients $(INSTALLED_SO)
 	$(CAPTURE_ENV) $(CLUSTER) check-log || rc=1; \
 	exit $$rc
 
+# The hostile-client tests (tests/tests/abuse.rs) at full size: a 2,000-partition topic named
+# 5,000 times, 95 MB produces, ... Prints peak worker memory; fails if the worker died, the bound
+# was passed or an ordinary client beside them failed.
+abuse: deps $(INSTALLED_SO) build-tests
+	@$(ABUSE_ENV) $(CLUSTER) stop || true
+	@rm -rf $(ABUSE_PGDATA)
+	@rc=0; \
+	if $(ABUSE_ENV) $(CLUSTER) start; then \
+		PG_KAFKA_BOOTSTRAP=127.0.0.1:$(ABUSE_KAFKA_PORT) \
+		PG_KAFKA_PGURL=postgresql://postgres@127.0.0.1:$(ABUSE_PGPORT)/postgres \
+		PG_KAFKA_SERVER_LOG=$(ABUSE_PGDATA)/server.log PG_KAFKA_ABUSE_FULL=1 \
+			cargo test -p pg_kafka_tests --test abuse -- --nocapture --test-threads 1 || rc=$$?; \
+	else \
+		rc=1; \
+	fi; \
+	$(ABUSE_ENV) $(CLUSTER) stop || rc=1; \
+	$(ABUSE_ENV) $(CLUSTER) check-log || rc=1; \
+	exit $$rc
+
 ## ---- benchmarks -----------------------------------------------------------------------------
 
 # Runs against the development cluster (PGPORT / PG_KAFKA_PORT), starting it if needed.
@@ -357,5 +384,6 @@ clean-clusters:
 	-$(TEST_ENV) $(CLUSTER) stop
 	-$(CRASH_ENV) $(CLUSTER) stop
 	-$(CAPTURE_ENV) $(CLUSTER) stop
+	-$(ABUSE_ENV) $(CLUSTER) stop
 	-PGBIN=$(PGBIN) PGDATA=$(SPARE_PGDATA) PGPORT=$(SPARE_PGPORT) PG_KAFKA_PORT=$(SPARE_KAFKA_PORT) $(CLUSTER) stop
-	rm -rf $(PGDATA) $(TEST_PGDATA) $(PGRX_TEST_DATA) $(CRASH_PGDATA) $(CAPTURE_PGDATA) $(SPARE_PGDATA)
+	rm -rf $(PGDATA) $(TEST_PGDATA) $(PGRX_TEST_DATA) $(CRASH_PGDATA) $(CAPTURE_PGDATA) $(SPARE_PGDATA) $(ABUSE_PGDATA)

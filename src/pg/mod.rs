@@ -9,6 +9,7 @@ macro_rules! query {
     };
 }
 
+pub(crate) mod bytea_array;
 mod consistency;
 mod guc;
 mod shmem;

@@ -15,6 +15,7 @@ use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult, SpiTupleTable};
 
+use super::bytea_array::ByteaArray;
 use super::{store_groups, store_producers, txn};
 
 /// Batches fetched per statement by chunked reads.
@@ -147,7 +148,7 @@ pub(crate) fn write(client: &mut SpiClient<'_>, ws: &WriteSet) -> SpiResult<()> 
             pid.into(),
             epoch.into(),
             seq.into(),
-            bytes.into(),
+            ByteaArray(bytes).into(),
         ];
         client.update(query!("insert_batches"), None, &args)?;
     }

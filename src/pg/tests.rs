@@ -94,6 +94,34 @@ mod tests {
         assert_eq!(count(), Some(1));
     }
 
+    #[pg_test]
+    fn a_one_copy_bytea_array_is_the_array_postgres_would_build() {
+        use crate::pg::bytea_array::ByteaArray;
+        use pgrx::datum::DatumWithOid;
+        // Lengths around the int alignment, an empty element, and one past a TOAST chunk.
+        let big = vec![7u8; 5000];
+        let elements: Vec<&[u8]> = vec![b"", b"a", b"ab", b"abc", b"abcd", b"abcde", &big];
+        let arg: [DatumWithOid; 1] = [ByteaArray(elements.clone()).into()];
+        let row = Spi::get_three_with_args::<i32, String, bool>(
+            "SELECT array_ndims($1), array_dims($1)::text,
+                    $1 = ARRAY['', 'a', 'ab', 'abc', 'abcd', 'abcde', decode(repeat('07', 5000), 'hex')]::bytea[]",
+            &arg,
+        )
+        .unwrap();
+        assert_eq!(row, (Some(1), Some("[1:7]".into()), Some(true)));
+        let arg: [DatumWithOid; 1] = [ByteaArray(elements.clone()).into()];
+        let lengths = Spi::get_one_with_args::<Vec<i32>>(
+            "SELECT array_agg(length(e) ORDER BY n) FROM unnest($1::bytea[]) WITH ORDINALITY AS u(e, n)",
+            &arg,
+        )
+        .unwrap();
+        let want: Vec<i32> = elements.iter().map(|e| e.len() as i32).collect();
+        assert_eq!(lengths, Some(want));
+        let arg: [DatumWithOid; 1] = [ByteaArray(Vec::new()).into()];
+        let empty = Spi::get_one_with_args::<i64>("SELECT count(*) FROM unnest($1::bytea[])", &arg);
+        assert_eq!(empty.unwrap(), Some(0));
+    }
+
     fn batch(base: i64, count: i32, fill: u8) -> Batch {
         Batch {
             base_offset: base,

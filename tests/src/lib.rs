@@ -4,7 +4,9 @@
 //!
 //! Owns no broker state; everything here talks to a running cluster over TCP only.
 
+pub mod abuse;
 pub mod batch;
+pub mod bench_abuse;
 pub mod bench_groups;
 pub mod groups;
 pub mod raw;
