@@ -5,6 +5,8 @@
 use std::ffi::{CStr, CString};
 
 use pg_kafka_core::config::BrokerConfig;
+use pg_kafka_core::group::Limits;
+use pg_kafka_core::writer::ExpiryPolicy;
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
 
 pub static LISTEN_ADDRESS: GucSetting<Option<CString>> =
@@ -24,6 +26,9 @@ pub static MAX_PARTITIONS: GucSetting<i32> = GucSetting::<i32>::new(200_000);
 pub static LOG_CACHE_SIZE_KB: GucSetting<i32> = GucSetting::<i32>::new(256 * 1024);
 pub static DEFAULT_PARTITIONS: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static AUTO_CREATE_TOPICS: GucSetting<bool> = GucSetting::<bool>::new(true);
+pub static OFFSETS_RETENTION_MIN: GucSetting<i32> = GucSetting::<i32>::new(7 * 24 * 60);
+pub static PRODUCER_ID_EXPIRATION_MS: GucSetting<i32> = GucSetting::<i32>::new(86_400_000);
+pub static TRANSACTIONAL_ID_EXPIRATION_MS: GucSetting<i32> = GucSetting::<i32>::new(604_800_000);
 
 fn string(
     name: &'static CStr,
@@ -164,6 +169,30 @@ pub fn define() {
         10_000,
         GucFlags::default(),
     );
+    int(
+        c"pg_kafka.offsets_retention_minutes",
+        c"Committed offsets of a group without members expire this long after their commit.",
+        &OFFSETS_RETENTION_MIN,
+        1,
+        i32::MAX,
+        GucFlags::UNIT_MIN,
+    );
+    int(
+        c"pg_kafka.producer_id_expiration_ms",
+        c"An idempotent producer id unused for this long is forgotten.",
+        &PRODUCER_ID_EXPIRATION_MS,
+        1000,
+        i32::MAX,
+        GucFlags::UNIT_MS,
+    );
+    int(
+        c"pg_kafka.transactional_id_expiration_ms",
+        c"A transactional id with no transaction for this long is forgotten.",
+        &TRANSACTIONAL_ID_EXPIRATION_MS,
+        1000,
+        i32::MAX,
+        GucFlags::UNIT_MS,
+    );
     GucRegistry::define_bool_guc(
         c"pg_kafka.auto_create_topics",
         c"Create unknown topics on Metadata and Produce.",
@@ -215,5 +244,22 @@ pub fn broker_config() -> BrokerConfig {
         log_cache_size: LOG_CACHE_SIZE_KB.get() as usize * 1024,
         default_partitions: DEFAULT_PARTITIONS.get(),
         auto_create_topics: AUTO_CREATE_TOPICS.get(),
+    }
+}
+
+/// The group coordinator's limits: Kafka's defaults, with the offsets retention set here.
+pub fn group_limits() -> Limits {
+    Limits {
+        offsets_retention_ms: i64::from(OFFSETS_RETENTION_MIN.get()) * 60_000,
+        ..Limits::default()
+    }
+}
+
+/// When the writer forgets idle producer and transactional ids.
+pub fn expiry_policy() -> ExpiryPolicy {
+    ExpiryPolicy {
+        producer_id_expiration_ms: i64::from(PRODUCER_ID_EXPIRATION_MS.get()),
+        transactional_id_expiration_ms: i64::from(TRANSACTIONAL_ID_EXPIRATION_MS.get()),
+        ..ExpiryPolicy::default()
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pg_kafka_core::broker::Ctx;
-use pg_kafka_core::group::{Coordinator, Limits};
+use pg_kafka_core::group::Coordinator;
 use pg_kafka_core::log::Registry;
 use pg_kafka_core::writer::Writer;
 use pg_kafka_core::{net, recovery};
@@ -85,7 +85,7 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
         Err(e) => panic!("pg_kafka: cannot create the wake socket: {e}"),
     };
     let groups = Arc::new(Coordinator::new(
-        Limits::default(),
+        guc::group_limits(),
         bridge.clone(),
         registry.clone(),
         recovered.groups,
@@ -111,7 +111,7 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
         config.advertised_port
     );
 
-    let mut writer = Writer::new(registry);
+    let mut writer = Writer::with_expiry(registry, guc::expiry_policy());
     // Transactions a crash left open are aborted (or completed if their commit was decided)
     // before the first command, so last stable offsets move on at once.
     writer.recover_transactions(&mut store);
