@@ -62,16 +62,14 @@ pub fn setting_bytes(name: &str) -> u64 {
         .unwrap_or_else(|e| panic!("read {name}: {e}"))
 }
 
-/// The private memory the worker may use whatever clients do, in KiB: what README's "Memory"
-/// section adds up. Frames in flight (max_inflight_bytes) and the offset-stamped copies of their
-/// batches (at most as many bytes again), the log cache, the SPI statement of one group commit
-/// (its bytea[] array and the tuple Postgres forms from it: twice the larger of the 64 MiB commit
-/// cut and one request), and 128 MB for everything else.
+/// The private memory the worker may use whatever clients do, in KiB: log_cache_size +
+/// 2 x max_inflight_bytes + 128 MB (README, "Limits and memory"). Frames in flight are within
+/// max_inflight_bytes; the batches the writer is committing (its offset-stamped copies, the SPI
+/// statement's bytea[] argument and the tuple Postgres forms from it) within as much again.
 pub fn rss_bound_kib() -> u64 {
     let cache = setting_bytes("pg_kafka.log_cache_size");
     let inflight = setting_bytes("pg_kafka.max_inflight_bytes");
-    let commit = setting_bytes("pg_kafka.max_request_size").max(64 << 20);
-    (cache + 2 * inflight + 2 * commit + (128 << 20)) >> 10
+    (cache + 2 * inflight + (128 << 20)) >> 10
 }
 
 /// The highest memory `Peak` saw, in KiB.

@@ -2,7 +2,8 @@
 //! the whole request before `dispatch` returns, so pipelined produces are appended in request
 //! order. The returned future waits for the group commit and answers per partition.
 //!
-//! Owns no state. Batches are sliced zero-copy from the request bytes. Sequence numbers of
+//! Owns no state. Batches are sliced zero-copy from the request bytes, and nothing else of the
+//! frame is kept, so the frame is freed once the writer has stamped its copies. Sequence numbers of
 //! idempotent and transactional batches are checked by the writer (it owns producer state);
 //! here a batch is only checked for what the request alone shows: control batches from clients
 //! and idempotent batches without a base sequence are refused, and a transactional batch must
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse, ResponseKind, TopicName};
+use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
 use tokio::sync::{oneshot, Semaphore};
 
@@ -67,7 +69,10 @@ pub(super) async fn handle(c: &Call<'_>, req: ProduceRequest) -> Reply {
             };
             parts.push((p.index, slot));
         }
-        layout.push((t.name, parts));
+        // A copy of the name: the request's own is a slice of the frame, which would stay in
+        // memory (and charged to the budget) until the response instead of until the writer
+        // has copied the batches out of it.
+        layout.push((TopicName(StrBytes::from_string(t.name.0.to_string())), parts));
     }
     let checked = validate(ctx.config.max_request_size, work, transactional).await;
     // Slots now index `appends`; a partition that failed validation fails here.

@@ -351,3 +351,64 @@ async fn produce_refuses_what_it_cannot_append() {
     );
     assert!(h.ctx.registry.get("p").is_none());
 }
+
+/// The bytes of a request frame, with a flag set when the last slice of them is dropped.
+struct Frame {
+    data: Vec<u8>,
+    freed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl AsRef<[u8]> for Frame {
+    fn as_ref(&self) -> &[u8] {
+        &self.data
+    }
+}
+
+impl Drop for Frame {
+    fn drop(&mut self) {
+        self.freed.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn a_produce_frame_is_freed_once_its_batches_are_committed_not_when_it_is_answered() {
+    use kafka_protocol::protocol::{Decodable, Encodable};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let h = harness();
+    let mut wire = bytes::BytesMut::new();
+    produce_req(-1, "freed", 0, Some(batch(&[(1, b"x")])))
+        .encode(&mut wire, 9)
+        .unwrap();
+    let freed = std::sync::Arc::new(AtomicBool::new(false));
+    let mut frame = Bytes::from_owner(Frame {
+        data: wire.to_vec(),
+        freed: freed.clone(),
+    });
+    let req = ProduceRequest::decode(&mut frame, 9).unwrap();
+    drop(frame);
+    // Dispatched, not yet answered: the reply is held, as a connection holds it until the
+    // client reads the response.
+    let reply = h.dispatch(9, req).await;
+    let log = h
+        .ctx
+        .registry
+        .get("freed")
+        .unwrap()
+        .partition(0)
+        .unwrap()
+        .clone();
+    while log.high_watermark() < 1 {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    assert!(
+        freed.load(Ordering::SeqCst),
+        "the request frame outlived the writer's copy of its batch"
+    );
+    match reply.await {
+        Some(ResponseKind::Produce(r)) => {
+            assert_eq!(r.responses[0].name.0.as_str(), "freed");
+            assert_eq!(r.responses[0].partition_responses[0].error_code, 0);
+        }
+        other => panic!("{other:?}"),
+    }
+}
