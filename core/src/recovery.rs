@@ -1,7 +1,8 @@
 //! Rebuild memory from the store on worker start, before the listener opens.
 //!
 //! Time is proportional to partitions and the cached window, not to records stored: per
-//! partition it reads the head row and the newest batches that fit the partition's cache share.
+//! partition it reads the head row and the newest batches that fit an equal share of the cache
+//! (a partition with a batch larger than its share starts with nothing cached).
 //!
 //! Producer state is rebuilt into the registry's producer table: ids and epochs from the
 //! producer rows, sequence windows from the newest batches of each producer per partition (the
@@ -10,9 +11,8 @@
 //! writer before its first command; aborted transactions go back into each log's index.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use crate::log::{AbortedTxn, PartitionLog, Registry, Topic};
+use crate::log::{AbortedTxn, Batch, Registry, Topic, BATCH_OVERHEAD};
 use crate::store::{GroupRow, OffsetRow, PartitionRow, Snapshot, Store, StoreError};
 
 /// What recovery found. Consumer groups and offsets are handed on to the group coordinator.
@@ -50,7 +50,7 @@ pub fn rebuild<S: Store + ?Sized>(
             let head = heads.get(&(t.id, p)).ok_or_else(|| {
                 StoreError(format!("topic {} has no row for partition {p}", t.name))
             })?;
-            let tail = store.load_tail(t.id, p, share)?;
+            let tail = within_cost(store.load_tail(t.id, p, share)?, share);
             if let Some(last) = tail.last() {
                 if last.last_offset + 1 != head.next_offset {
                     return Err(StoreError(format!(
@@ -60,11 +60,7 @@ pub fn rebuild<S: Store + ?Sized>(
                 }
             }
             out.cached_bytes += tail.iter().map(|b| b.bytes.len()).sum::<usize>();
-            partitions.push(Arc::new(PartitionLog::new(
-                head.log_start_offset,
-                head.next_offset,
-                tail,
-            )));
+            partitions.push(registry.new_log(head.log_start_offset, head.next_offset, tail));
             out.partitions += 1;
         }
         topics.push(Topic {
@@ -75,7 +71,11 @@ pub fn rebuild<S: Store + ?Sized>(
         });
         out.topics += 1;
     }
-    registry.publish_topics(topics);
+    for topic in registry.publish_topics(topics) {
+        for log in &topic.partitions {
+            log.queue_tail();
+        }
+    }
     restore_producers(&snapshot, registry, &mut out);
     out.groups = snapshot.groups;
     out.offsets = snapshot.offsets;
@@ -121,7 +121,23 @@ fn restore_producers(snapshot: &Snapshot, registry: &Registry, out: &mut Recover
     *registry.producers().lock() = table;
 }
 
+/// The newest batches of `tail` whose cache cost (bytes and overhead) fits `share`, so that the
+/// recovered windows together fit the cache without evicting each other.
+fn within_cost(mut tail: Vec<Batch>, share: usize) -> Vec<Batch> {
+    let mut total = 0;
+    let keep = tail
+        .iter()
+        .rev()
+        .take_while(|b| {
+            total += b.bytes.len() + BATCH_OVERHEAD;
+            total <= share
+        })
+        .count();
+    tail.drain(..tail.len() - keep);
+    tail
+}
+
+/// The cache budget.
 fn registry_budget(registry: &Registry) -> usize {
-    // An empty registry's share is the whole budget.
-    registry.partition_cache_share()
+    registry.cache().budget()
 }

@@ -1,17 +1,14 @@
 //! `kafka.check_consistency()`: compares the worker's in-memory partition state with the committed
 //! tables and returns one row per difference (no rows: consistent).
 //!
-//! A backend cannot read the worker's memory, so it asks the worker over its own Kafka port, as a
-//! client would: Metadata (all topics), then ListOffsets earliest (log start offset) and latest
-//! (high watermark) for every partition. It compares those with `kafka.partitions`
-//! (`next_offset`, `log_start_offset`) and with the end of the last stored batch
-//! (`last_offset + 1`) of each partition.
+//! The worker's side comes from its shared-memory view (see `shmem`): high watermark and log
+//! start of every partition, compared with `kafka.partitions` (`next_offset`, `log_start_offset`)
+//! and with the end of the last stored batch (`last_offset + 1`) of each partition.
 //!
 //! Memory is read first, the tables after (each statement takes a fresh snapshot): since the worker
 //! publishes only what is committed, a difference seen on an idle broker is real; under load a
-//! partition may show `memory < stored` for a commit that landed in between. Every network step
-//! has a timeout, responses are size-capped, and failures are Postgres ERRORs, never panics.
-//! Owns nothing; writes nothing.
+//! partition may show `memory < stored` for a commit that landed in between. Waiting for the view
+//! has a timeout, and failures are Postgres ERRORs, never panics. Owns nothing; writes nothing.
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -12,6 +12,8 @@ macro_rules! query {
 pub(crate) mod bytea_array;
 mod consistency;
 mod guc;
+mod memory;
+mod plans;
 mod shmem;
 mod sql;
 mod statistics;

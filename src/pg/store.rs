@@ -16,7 +16,7 @@ use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult, SpiTupleTable};
 
 use super::bytea_array::ByteaArray;
-use super::{store_groups, store_producers, txn};
+use super::{plans, store_groups, store_producers, txn};
 
 /// Batches fetched per statement by chunked reads.
 const CHUNK_ROWS: i64 = 16;
@@ -150,7 +150,7 @@ pub(crate) fn write(client: &mut SpiClient<'_>, ws: &WriteSet) -> SpiResult<()> 
             seq.into(),
             ByteaArray(bytes).into(),
         ];
-        client.update(query!("insert_batches"), None, &args)?;
+        plans::insert_batches(&args)?;
     }
     if !ws.heads.is_empty() {
         let topic: Vec<pgrx::Uuid> = ws.heads.iter().map(|h| uuid(&h.topic_id)).collect();
@@ -212,7 +212,7 @@ impl Store for SpiStore {
                     free_fetched();
                     let fetched = chunk.len();
                     for b in chunk {
-                        if !out.is_empty() && total + b.bytes.len() > budget {
+                        if total + b.bytes.len() > budget {
                             out.reverse();
                             return Ok(out);
                         }

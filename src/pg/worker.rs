@@ -112,6 +112,7 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
     );
 
     let mut writer = Writer::with_expiry(registry, guc::expiry_policy());
+    writer.limit_commits(config.max_inflight_bytes / 2);
     // Transactions a crash left open are aborted (or completed if their commit was decided)
     // before the first command, so last stable offsets move on at once.
     writer.recover_transactions(&mut store);
@@ -155,6 +156,7 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
                 break;
             }
             writer.process(&mut store, commands);
+            give_back_released(writer.registry());
             // Under load the queue may never empty: signals are still seen at once, and the
             // housekeeping above runs at least once per `YIELD_AFTER`.
             if stopping() {
@@ -168,6 +170,21 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
     }
     log!("pg_kafka: shutting down");
     server.shutdown();
+}
+
+/// Cache bytes freed since the last trim after which the heap is trimmed.
+const TRIM_AFTER: usize = 32 << 20;
+
+/// Give the memory of evicted or deleted batches back to the system once enough has been freed.
+/// Batches under glibc's mmap threshold live in the heap, and freed heap pages stay resident
+/// (see `keep_freed_memory`): without this, a cache turned over by large batches would leave
+/// the worker holding its old contents as well as its new ones.
+fn give_back_released(registry: &Registry) {
+    if registry.cache().released() >= TRIM_AFTER {
+        registry.cache().take_released();
+        // SAFETY: malloc_trim only returns free pages of this process' arenas to the kernel.
+        unsafe { libc::malloc_trim(0) };
+    }
 }
 
 /// Group commits copy megabytes per transaction. With glibc's defaults every large buffer is a

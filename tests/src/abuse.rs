@@ -288,3 +288,30 @@ pub fn pipelined_produces(
     let out = codes.lock().expect("codes").clone();
     out
 }
+
+/// One record of 900 KB (under librdkafka's message.max.bytes) on each of `partitions` partitions of a new topic, acks=all (more
+/// than the log cache when there are enough partitions); returns the bytes produced.
+pub fn large_batch_on_every_partition(topic: &str, partitions: i32) -> usize {
+    crate::groups::create_topic(topic, partitions);
+    let value = vec![0x5au8; 900_000];
+    let recs: Vec<Rec> = (0..partitions)
+        .map(|p| Rec {
+            partition: Some(p),
+            ..Rec::kv(b"wide", &value)
+        })
+        .collect();
+    let p = producer(&[("linger.ms", "0"), ("message.timeout.ms", "120000")]);
+    produce_all(&p, topic, &recs);
+    value.len() * partitions as usize
+}
+
+/// Bytes the log cache holds across all partitions, from `kafka.partition_memory()`.
+pub fn cached_bytes() -> u64 {
+    pg_client()
+        .query_one(
+            "SELECT coalesce(sum(cached_bytes), 0)::bigint FROM kafka.partition_memory()",
+            &[],
+        )
+        .map(|r| r.get::<_, i64>(0) as u64)
+        .expect("kafka.partition_memory()")
+}

@@ -143,6 +143,37 @@ fn pipelined_large_produces_stay_within_the_memory_bound() {
 }
 
 #[test]
+fn a_large_batch_on_each_of_many_partitions_stays_within_the_log_cache() {
+    let partitions = if full() { 2000 } else { 320 };
+    let topic = unique_topic("abuse-wide");
+    let pid = worker_pid();
+    let peak = Peak::start(pid);
+    let other = std::thread::spawn(|| ordinary_client("abuse-wide-ordinary"));
+    let produced = abuse::large_batch_on_every_partition(&topic, partitions);
+    other.join().expect("ordinary client");
+    let peak = peak.finish();
+    let cached = abuse::cached_bytes();
+    let cache = abuse::setting_bytes("pg_kafka.log_cache_size");
+    println!(
+        "{partitions} partitions with a 900 KB batch each ({produced} bytes): {cached} bytes cached (log_cache_size {cache}), peak worker memory {} KiB private, {} KiB resident (bound {} KiB private)",
+        peak.anon,
+        peak.rss,
+        rss_bound_kib()
+    );
+    assert!(cached <= cache, "the cache holds {cached} bytes");
+    assert!(
+        peak.anon <= rss_bound_kib(),
+        "peak private memory {peak:?} KiB"
+    );
+    for p in [0, partitions / 2, partitions - 1] {
+        assert_eq!(watermarks(&topic, p), (0, 1), "partition {p}");
+        let got = consume(&topic, p, 0, 1);
+        assert_eq!(got[0].value.as_ref().map(Vec::len), Some(900_000));
+    }
+    survived(pid);
+}
+
+#[test]
 fn check_consistency_sees_tables_that_differ_from_memory() {
     let topic = unique_topic("abuse-consistency");
     produce_all(&producer(&[]), &topic, &[Rec::kv(b"k", b"v")]);

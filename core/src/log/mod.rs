@@ -2,12 +2,15 @@
 //!
 //! Owns: [`Batch`] (one stored RecordBatch and its columns), [`PartitionLog`] (one partition's
 //! window of committed batches, its high watermark and log start, and the publish notification),
-//! [`Registry`] (the topics this broker knows) and [`configs`] (the topic-config model).
+//! [`Registry`] (the topics this broker knows), [`Cache`] (the byte budget all windows share) and
+//! [`configs`] (the topic-config model).
 //!
 //! Invariants: only the writer (the worker's main thread, after COMMIT) publishes; readers never
-//! see a batch that is not committed; high watermark and log start never move backwards; the bytes
-//! cached across all partitions stay within the configured budget plus one batch per partition.
+//! see a batch that is not committed; high watermark and log start never move backwards; what is
+//! cached across all partitions stays within the configured budget, overshooting it only by the
+//! commit being published.
 
+mod cache;
 pub mod configs;
 mod partition;
 mod registry;
@@ -15,5 +18,6 @@ mod registry;
 #[cfg(test)]
 mod tests;
 
+pub use cache::{Cache, BATCH_OVERHEAD};
 pub use partition::{AbortedTxn, Batch, PartitionLog, ReadResult, TxnEnd};
 pub use registry::{Registry, Topic};

@@ -9,10 +9,12 @@
 //! because a transaction's first batch is appended at the high watermark, which is ≥ it.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
 use tokio::sync::watch;
+
+use super::cache::{cost, Cache};
 
 /// One RecordBatch as stored: verbatim bytes with the base offset stamped in, plus its columns.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,15 +85,36 @@ impl Window {
 pub struct PartitionLog {
     window: RwLock<Window>,
     published: watch::Sender<i64>,
+    /// The budget shared with every other partition; told of every batch added or removed.
+    cache: Arc<Cache>,
+}
+
+impl Drop for PartitionLog {
+    fn drop(&mut self) {
+        let w = self.window.get_mut().unwrap_or_else(|e| e.into_inner());
+        self.cache.remove(w.bytes + w.batches.len() * cost(0));
+    }
 }
 
 impl PartitionLog {
     /// A log whose committed state is `log_start_offset..high_watermark`, with `tail` (ascending,
-    /// ending at the high watermark) cached.
+    /// ending at the high watermark) cached, on its own cache that never evicts (tests).
     pub fn new(log_start_offset: i64, high_watermark: i64, tail: Vec<Batch>) -> Self {
+        Self::in_cache(&Cache::unbounded(), log_start_offset, high_watermark, tail)
+    }
+
+    /// `new`, counted in `cache`. Its tail is not queued for eviction (see `Registry::adopt`).
+    pub fn in_cache(
+        cache: &Arc<Cache>,
+        log_start_offset: i64,
+        high_watermark: i64,
+        tail: Vec<Batch>,
+    ) -> Self {
         let bytes = tail.iter().map(|b| b.bytes.len()).sum();
+        cache.add(bytes + tail.len() * cost(0));
         let (published, _) = watch::channel(high_watermark);
         PartitionLog {
+            cache: cache.clone(),
             window: RwLock::new(Window {
                 log_start_offset,
                 high_watermark,
@@ -206,23 +229,21 @@ impl PartitionLog {
     }
 
     /// Publish committed batches (writer only, after COMMIT). Moves the high watermark to the
-    /// end of the last batch, wakes waiting readers, then evicts the oldest batches so that at
-    /// most `keep_bytes` stay cached (the newest batch always stays). Returns the change in
-    /// cached bytes as (added, evicted).
-    pub fn publish(&self, batches: Vec<Batch>, keep_bytes: usize) -> (usize, usize) {
-        self.publish_txn(batches, keep_bytes, &[], &[])
+    /// end of the last batch and wakes waiting readers; then the cache evicts, oldest first
+    /// across all partitions, what its budget no longer holds. Returns the bytes added.
+    pub fn publish(self: &Arc<Self>, batches: Vec<Batch>) -> usize {
+        self.publish_txn(batches, &[], &[])
     }
 
     /// `publish`, also opening transactions (producer id, first offset) and ending them, under
     /// the same lock as the high watermark moves, so no reader sees the data without its state.
     pub fn publish_txn(
-        &self,
+        self: &Arc<Self>,
         batches: Vec<Batch>,
-        keep_bytes: usize,
         begins: &[(i64, i64)],
         ends: &[TxnEnd],
-    ) -> (usize, usize) {
-        let (added, evicted, hw) = {
+    ) -> usize {
+        let (added, hw) = {
             let mut w = self.write_window();
             for &(pid, first) in begins {
                 w.ongoing.entry(pid).or_insert(first);
@@ -242,18 +263,39 @@ impl PartitionLog {
                 w.high_watermark = b.last_offset + 1;
                 added += b.bytes.len();
                 w.bytes += b.bytes.len();
+                self.cache.add(cost(b.bytes.len()));
                 w.batches.push_back(b);
             }
-            let evicted = evict(&mut w, keep_bytes);
-            (added, evicted, w.high_watermark)
+            (added, w.high_watermark)
         };
         self.published.send_replace(hw);
-        (added, evicted)
+        if added > 0 {
+            self.cache.published(self, hw - 1);
+        }
+        added
     }
 
-    /// Drop cached batches beyond `keep_bytes`; returns the bytes freed.
-    pub fn shrink_to(&self, keep_bytes: usize) -> usize {
-        evict(&mut self.write_window(), keep_bytes)
+    /// Queue a tail built by recovery for eviction, as if it had just been published.
+    pub fn queue_tail(self: &Arc<Self>) {
+        let last = self.read_window().batches.back().map(|b| b.last_offset);
+        if let Some(last) = last {
+            self.cache.published(self, last);
+        }
+    }
+
+    /// Evict the oldest cached batch if it ends at or below `through`; false when there is none.
+    pub(super) fn evict_oldest(&self, through: i64) -> bool {
+        let mut w = self.write_window();
+        match w.batches.front() {
+            Some(first) if first.last_offset <= through => {}
+            _ => return false,
+        }
+        let Some(b) = w.batches.pop_front() else {
+            return false;
+        };
+        w.bytes -= b.bytes.len();
+        self.cache.remove(cost(b.bytes.len()));
+        true
     }
 
     /// Move the log start forward (never backwards); batches wholly below it leave the window.
@@ -272,6 +314,7 @@ impl PartitionLog {
                 break;
             }
             freed += first.bytes.len();
+            self.cache.remove(cost(first.bytes.len()));
             w.batches.pop_front();
         }
         w.bytes -= freed;
@@ -282,15 +325,4 @@ impl PartitionLog {
     pub fn subscribe(&self) -> watch::Receiver<i64> {
         self.published.subscribe()
     }
-}
-
-fn evict(w: &mut Window, keep_bytes: usize) -> usize {
-    let mut freed = 0;
-    while w.bytes > keep_bytes && w.batches.len() > 1 {
-        if let Some(b) = w.batches.pop_front() {
-            w.bytes -= b.bytes.len();
-            freed += b.bytes.len();
-        }
-    }
-    freed
 }

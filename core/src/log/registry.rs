@@ -9,7 +9,8 @@ use std::sync::{Arc, RwLock};
 
 use uuid::Uuid;
 
-use super::PartitionLog;
+use super::cache::Cache;
+use super::{Batch, PartitionLog};
 
 /// A topic and its partitions. Immutable once published: adding partitions publishes a new
 /// `Topic` sharing the existing partition logs.
@@ -35,13 +36,13 @@ struct Topics {
     by_id: HashMap<Uuid, Arc<Topic>>,
 }
 
-/// Every topic, by name and by id, plus the budget of bytes cached across all partitions.
+/// Every topic, by name and by id, plus the log cache all their partitions share.
 #[derive(Debug)]
 pub struct Registry {
     topics: RwLock<Topics>,
     /// Partitions across all topics (changed with `topics`, under its write lock).
     partitions: AtomicUsize,
-    cache_budget: usize,
+    cache: Arc<Cache>,
     /// Most topics, and most partitions across them, the writer may create.
     pub max_topics: usize,
     pub max_partitions: usize,
@@ -59,7 +60,7 @@ impl Registry {
         Registry {
             topics: RwLock::new(Topics::default()),
             partitions: AtomicUsize::new(0),
-            cache_budget,
+            cache: Cache::new(cache_budget),
             max_topics,
             max_partitions,
             producers: crate::txn::Producers::default(),
@@ -100,7 +101,7 @@ impl Registry {
         published.remove(0)
     }
 
-    /// Add or replace topics (writer only, after COMMIT); the cache is rebalanced once.
+    /// Add or replace topics (writer only, after COMMIT).
     pub fn publish_topics(&self, topics: Vec<Topic>) -> Vec<Arc<Topic>> {
         let mut out = Vec::with_capacity(topics.len());
         {
@@ -119,7 +120,6 @@ impl Registry {
                 out.push(topic);
             }
         }
-        self.rebalance_cache();
         out
     }
 
@@ -145,19 +145,24 @@ impl Registry {
         self.partitions.load(Ordering::Relaxed)
     }
 
-    /// Bytes one partition may keep cached: an equal share of the budget.
-    pub fn partition_cache_share(&self) -> usize {
-        self.cache_budget / self.partition_count().max(1)
+    /// The log cache all partitions share.
+    pub fn cache(&self) -> &Arc<Cache> {
+        &self.cache
     }
 
-    /// Shrink every partition to its share (after the partition count grew).
-    fn rebalance_cache(&self) {
-        let share = self.partition_cache_share();
-        for topic in self.read().by_name.values() {
-            for p in &topic.partitions {
-                p.shrink_to(share);
-            }
-        }
+    /// A partition log counted in this registry's cache.
+    pub fn new_log(
+        &self,
+        log_start_offset: i64,
+        high_watermark: i64,
+        tail: Vec<Batch>,
+    ) -> Arc<PartitionLog> {
+        Arc::new(PartitionLog::in_cache(
+            &self.cache,
+            log_start_offset,
+            high_watermark,
+            tail,
+        ))
     }
 
     /// Bytes cached across all partitions.

@@ -3,14 +3,17 @@
 //!
 //! Owns: [`Budget`] (the broker-wide pool, `pg_kafka.max_inflight_bytes`) and [`Charge`] (bytes
 //! taken from it and from one connection's share, given back when the charge is dropped).
-//! Request bytes are charged as their buffer grows while they arrive, and the charge travels
+//! Request bytes are charged as their buffer grows while they arrive (a frame over
+//! [`LARGE_FRAME`] for its whole size before its first byte is read), and the charge travels
 //! with the frame's bytes (`Bytes::from_owner`), so it is released when the last slice of the
 //! request is freed (for a produce: after its group commit), not at decode. Encoded responses
 //! are charged until they are written.
 //!
 //! Invariants: the pool never goes above its limit except by `force` (a response already built);
-//! frames larger than [`LARGE_FRAME`] may not take the last [`Budget::reserve`] bytes, so large
-//! frames waiting for each other never hold up small requests.
+//! frames larger than [`LARGE_FRAME`] may not take the last [`Budget::reserve`] bytes (half the
+//! budget), so large frames waiting for each other never hold up small requests, and the
+//! batches the writer copies out of large frames (its working set, see `writer`) fit beside them
+//! in the memory the budget stands for.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -88,7 +91,7 @@ impl Budget {
 
     /// Bytes only frames up to [`LARGE_FRAME`] may take.
     pub fn reserve(&self) -> usize {
-        self.limit / 8
+        self.limit / 2
     }
 
     /// Bytes held across all connections.

@@ -7,9 +7,12 @@
 //!
 //! Limits, all in bytes and time:
 //! - a frame's buffer grows with the bytes that arrive (never from the size prefix alone), and
-//!   every byte of it is charged to the in-flight [`Budget`] before it is read; a response is
-//!   charged from when it is encoded until it is written. A client over the budget, or over its
-//!   connection's share, is slowed by not being read;
+//!   every byte of it is charged to the in-flight [`Budget`] before it is read: a frame up to
+//!   [`LARGE_FRAME`] as its buffer grows, a larger one for its whole size before its first byte
+//!   is read (large frames each holding part of what they need could otherwise wait for each
+//!   other until the timeout). A response is charged from when it is encoded until it is
+//!   written. A client over the budget, or over its connection's share, is slowed by not being
+//!   read;
 //! - a frame that makes no progress (no byte read, no budget obtained) for `request_timeout_ms`
 //!   closes the connection, as does a response that cannot be written for that long; a
 //!   connection with nothing in flight that sends nothing for `connections_max_idle_ms` is closed;
@@ -32,7 +35,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
-use super::budget::{Budget, Charge, ChargedBytes, Pool};
+use super::budget::{Budget, Charge, ChargedBytes, Pool, LARGE_FRAME};
 use super::NetError;
 use crate::broker::{self, Call, Client, Ctx};
 use crate::protocol::{self, versions, RequestHead};
@@ -162,15 +165,23 @@ async fn read_frame<R: AsyncRead + Unpin>(
 ) -> Result<Bytes, NetError> {
     let stall = Duration::from_millis(conn.ctx.config.request_timeout_ms);
     let mut charge = Charge::empty(&conn.budget, &conn.held);
+    if size > LARGE_FRAME {
+        // All or nothing: the buffer still grows only with the bytes that arrive.
+        timeout(stall, conn.budget.grow(&mut charge, size, size))
+            .await
+            .map_err(|_| NetError::Stalled)?;
+    }
     let mut buf: Vec<u8> = Vec::new();
     while buf.len() < size {
         if buf.len() == buf.capacity() {
             // Double (bounded by the frame), charging the new capacity before it exists.
             let target = size.min(buf.capacity().max(READ_CHUNK / 2) * 2);
             let more = target - buf.capacity();
-            timeout(stall, conn.budget.grow(&mut charge, more, size))
-                .await
-                .map_err(|_| NetError::Stalled)?;
+            if size <= LARGE_FRAME {
+                timeout(stall, conn.budget.grow(&mut charge, more, size))
+                    .await
+                    .map_err(|_| NetError::Stalled)?;
+            }
             buf.reserve_exact(more);
         }
         let want = (size - buf.len()).min(READ_CHUNK);

@@ -102,7 +102,7 @@ impl Store for MemStore {
             .into_iter()
             .rev()
         {
-            if !out.is_empty() && total + b.bytes.len() > budget {
+            if total + b.bytes.len() > budget {
                 break;
             }
             total += b.bytes.len();

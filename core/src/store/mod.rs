@@ -253,8 +253,8 @@ impl WriteSet {
 pub trait Store {
     /// Every topic and partition head, every consumer group and committed offset.
     fn load_topics(&mut self) -> Result<Snapshot, StoreError>;
-    /// The newest batches of a partition whose sizes add up to at most `budget` (at least the
-    /// newest one, if any), in ascending offset order.
+    /// The newest batches of a partition whose sizes add up to at most `budget` (none when the
+    /// newest alone is larger), in ascending offset order.
     fn load_tail(
         &mut self,
         topic: Uuid,

@@ -65,10 +65,8 @@ fn check_caps(registry: &Registry, topics: usize, partitions: usize) -> KafkaRes
     Ok(())
 }
 
-pub(super) fn new_logs(n: i32) -> Vec<Arc<PartitionLog>> {
-    (0..n)
-        .map(|_| Arc::new(PartitionLog::new(0, 0, Vec::new())))
-        .collect()
+pub(super) fn new_logs(registry: &Registry, n: i32) -> Vec<Arc<PartitionLog>> {
+    (0..n).map(|_| registry.new_log(0, 0, Vec::new())).collect()
 }
 
 pub(super) fn storage_error(e: impl std::fmt::Display) -> KafkaError {
@@ -190,7 +188,7 @@ impl Writer {
         let topics = |row: &TopicRow| Topic {
             name: row.name.clone(),
             id: row.id,
-            partitions: new_logs(row.partitions),
+            partitions: new_logs(&self.registry, row.partitions),
             configs: row.configs.clone(),
         };
         if validate_only {
@@ -299,7 +297,7 @@ impl Writer {
             .flatten()
             .map(|(t, count)| {
                 let mut partitions = t.partitions.clone();
-                partitions.extend(new_logs(count - t.partitions.len() as i32));
+                partitions.extend(new_logs(&self.registry, count - t.partitions.len() as i32));
                 Topic {
                     name: t.name.clone(),
                     id: t.id,

@@ -88,7 +88,7 @@ pub struct GroupWrite {
 }
 
 /// Most bytes of record batches one group commit writes (a single larger request is committed
-/// alone).
+/// alone), unless `Writer::limit_commits` lowers it.
 pub const MAX_COMMIT_BYTES: usize = 64 << 20;
 
 impl Append {
@@ -156,6 +156,8 @@ pub struct Writer {
     expiry: ExpiryPolicy,
     /// When producer state was last checked for expiry.
     expiry_checked: std::time::Instant,
+    /// Bytes of batches after which a group commit is cut.
+    commit_cut: usize,
 }
 
 impl Writer {
@@ -170,7 +172,16 @@ impl Writer {
             failed_expiries: Vec::new(),
             expiry,
             expiry_checked: std::time::Instant::now(),
+            commit_cut: MAX_COMMIT_BYTES,
         }
+    }
+
+    /// Cut group commits at `bytes` of batches when that is less than `MAX_COMMIT_BYTES`. The
+    /// worker passes half of `max_inflight_bytes`: a commit's working set (the batches stamped
+    /// with their offsets, and the store's copies of them while it writes) then stays within
+    /// the memory the in-flight budget accounts for beside the frames it admits.
+    pub fn limit_commits(&mut self, bytes: usize) {
+        self.commit_cut = bytes.clamp(1, MAX_COMMIT_BYTES);
     }
 
     pub fn registry(&self) -> &Arc<Registry> {
@@ -208,7 +219,7 @@ impl Writer {
                     // Cut by bytes too: one transaction's arrays stay far below Postgres' 1 GB
                     // allocation limit, and the copies a commit makes stay bounded.
                     let bytes: usize = appends.iter().map(Append::bytes).sum();
-                    if produce_bytes > 0 && produce_bytes + bytes > MAX_COMMIT_BYTES {
+                    if produce_bytes > 0 && produce_bytes + bytes > self.commit_cut {
                         self.group_commit(
                             store,
                             std::mem::take(&mut produces),

@@ -134,9 +134,8 @@ impl Writer {
                 table.txns.insert(id, t);
             }
         }
-        let share = self.registry.partition_cache_share();
         for (_, (log, batches, begins)) in staged {
-            log.publish_txn(batches, share, &begins, &[]);
+            log.publish_txn(batches, &begins, &[]);
         }
         crate::failpoint::hit("after_publish");
         for (out, reply) in results {

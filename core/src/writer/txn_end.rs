@@ -125,9 +125,8 @@ impl Writer {
         ws.put_transactions.push(txn.to_row());
         commit_ws(store, &ws)?;
 
-        let share = self.registry.partition_cache_share();
         for (log, batch, end) in published {
-            log.publish_txn(vec![batch], share, &[], &[end]);
+            log.publish_txn(vec![batch], &[], &[end]);
         }
         let mut table = self.registry.producers().lock();
         if fence {

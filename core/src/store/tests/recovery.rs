@@ -69,3 +69,61 @@ fn rebuild_restores_heads_and_tails_at_the_same_offsets() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn recovered_windows_fit_the_cache_however_many_partitions_hold_a_large_batch() {
+    // 200 partitions whose newest batch is 4 KiB each, recovered into a 64 KiB cache: what is
+    // cached stays within it (it used to be at least one batch per partition, 800 KiB).
+    let mut writer = Writer::new(Arc::new(Registry::new(usize::MAX)));
+    let mut store = crate::store::MemStore::new();
+    let (tx, mut rx) = oneshot::channel();
+    writer.process(
+        &mut store,
+        vec![Command::CreateTopics {
+            topics: vec![NewTopic {
+                name: "wide".into(),
+                partitions: 200,
+                configs: BTreeMap::new(),
+            }],
+            validate_only: false,
+            reply: tx,
+        }],
+    );
+    let topic = rx.try_recv().unwrap().remove(0).unwrap();
+    let appends = (0..200)
+        .map(|p| Append {
+            topic: topic.clone(),
+            partition: p,
+            batches: vec![PendingBatch {
+                bytes: Bytes::from(vec![7u8; 4096]),
+                record_count: 1,
+                last_offset_delta: 0,
+                base_timestamp: 0,
+                max_timestamp: 0,
+                attributes: 0,
+                producer_id: -1,
+                producer_epoch: -1,
+                base_sequence: -1,
+            }],
+        })
+        .collect();
+    writer.process(
+        &mut store,
+        vec![Command::Produce {
+            appends,
+            reply: None,
+        }],
+    );
+    let fresh = Registry::new(64 << 10);
+    let r = rebuild(&mut store, &fresh).unwrap();
+    assert!(
+        r.cached_bytes <= 64 << 10,
+        "recovery cached {} bytes",
+        r.cached_bytes
+    );
+    assert!(fresh.cache().total() <= fresh.cache().budget());
+    assert_eq!(fresh.cached_bytes(), r.cached_bytes);
+    // Every partition still reads at its offsets, from the store where not cached.
+    let t = fresh.get("wide").unwrap();
+    assert!(t.partitions.iter().all(|l| l.high_watermark() == 1));
+}
