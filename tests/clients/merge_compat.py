@@ -51,27 +51,10 @@ NOT_COVERED = {
 }
 # Scenarios no client is expected to pass yet (none today).
 EXPECTED_UNSUPPORTED: dict = {}
-# Per client: scenarios that need a broker fix (BROKER_FIXES.md) or request versions the broker
+# Per client: scenarios that need a broker fix or request versions the broker
 # does not serve. A note beginning "pending broker fix:" names work for the broker; drop the entry
 # when the fix lands (the row then reads "passes although listed as expected-unsupported").
-EXPECTED_UNSUPPORTED_BY_CLIENT = {
-    ("java-client", "kip848_regex_subscribe"):
-        "pending broker fix: ConsumerGroupHeartbeat with SubscribedTopicRegex is refused with INVALID_REQUEST (BROKER_FIXES.md 1)",
-    ("franz-go", "kip848_regex_subscribe"):
-        "pending broker fix: ConsumerGroupHeartbeat with SubscribedTopicRegex is refused with INVALID_REQUEST (BROKER_FIXES.md 1)",
-    ("confluent-kafka-python", "kip848_regex_subscribe"):
-        "pending broker fix: ConsumerGroupHeartbeat with SubscribedTopicRegex is refused with INVALID_REQUEST (BROKER_FIXES.md 1)",
-    ("confluent-kafka-python", "kip848_simple_commit_assign"):
-        "pending broker fix: OffsetCommit v9 with generation -1 and librdkafka's client-generated member id is refused with ILLEGAL_GENERATION (BROKER_FIXES.md 2)",
-    ("confluent-kafka-python", "kip848_assign_grow"):
-        "pending broker fix: OffsetCommit v9 with generation -1 and librdkafka's client-generated member id is refused with ILLEGAL_GENERATION (BROKER_FIXES.md 2)",
-    ("sarama", "list_offsets_max_timestamp"):
-        "pending broker fix: ListOffsets v6 with timestamp -3 (MAX_TIMESTAMP) is answered INVALID_REQUEST (BROKER_FIXES.md 4)",
-    ("kafka-go", "list_offsets_max_timestamp"):
-        "pending broker fix: ListOffsets v5 with timestamp -3 (MAX_TIMESTAMP) is answered INVALID_REQUEST (BROKER_FIXES.md 4)",
-    ("kafka-connect", "connect_default_replication_factor"):
-        "pending broker fix: CreateTopics with replication factor 3 is refused (INVALID_REPLICATION_FACTOR, \"this broker is a single node\") (BROKER_FIXES.md 3)",
-}
+EXPECTED_UNSUPPORTED_BY_CLIENT: dict = {}
 CLIENT_ORDER = ["java-client", "java-client-3.9", "franz-go", "sarama", "kafka-go", "confluent-kafka-python",
                 "kcat", "kafka-python", "kafkajs", "rdkafka"]
 

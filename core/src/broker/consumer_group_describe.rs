@@ -64,6 +64,7 @@ pub(super) async fn handle(c: &Call<'_>, mut req: ConsumerGroupDescribeRequest) 
                         .iter()
                         .map(|t| topic_name(t))
                         .collect();
+                    out.subscribed_topic_regex = m.subscribed_topic_regex.as_deref().map(str_bytes);
                     out.assignment = assignment(m.assignment);
                     out.target_assignment = assignment(m.target_assignment);
                     if version >= 1 {

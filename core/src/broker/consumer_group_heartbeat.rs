@@ -2,7 +2,8 @@
 //! leave), answered at once from the coordinator's memory.
 //!
 //! Owns no state. v0 lets the broker pick the member id; v1 requires the client's own.
-//! Subscription by regex (v1) is refused with INVALID_REQUEST.
+//! A subscription may name topics or give a regex (v1), which the coordinator resolves against
+//! the topics there are and re-resolves as they come and go.
 
 use kafka_protocol::messages::consumer_group_heartbeat_response::{Assignment, TopicPartitions};
 use kafka_protocol::messages::{

@@ -30,10 +30,13 @@ fn check(ctx: &Ctx, t: &CreatableTopic, duplicate: bool) -> KafkaResult<NewTopic
             format!("topic {name:?} appears more than once in the request"),
         ));
     }
-    if t.replication_factor != -1 && t.replication_factor != 1 {
+    // Any factor is taken: a topic is as durable as its Postgres (synchronous_commit, standbys),
+    // not as its broker count, and tools that ask for 3 (Kafka Connect, Debezium) should run
+    // unchanged. It is answered and described as what it is: one replica, on this node.
+    if t.replication_factor == 0 || t.replication_factor < -1 {
         return Err(KafkaError::with_message(
             ResponseError::InvalidReplicationFactor,
-            "this broker is a single node: replication factor must be 1",
+            "Replication factor must be larger than 0, or -1 to use the default value.",
         ));
     }
     let partitions = if t.assignments.is_empty() {

@@ -1,5 +1,6 @@
 //! ListOffsets (v1-8): earliest (-2, and -4 "earliest local", which is the same here), latest
-//! (-1), max timestamp (-3, v7+) and the first offset at or after a timestamp.
+//! (-1), max timestamp (-3: added with v7, answered at every version as Kafka does) and the first
+//! offset at or after a timestamp.
 //!
 //! Owns no state. Timestamp lookups use the cached batches when the memory window covers the
 //! whole log, otherwise the store through the writer; the record inside the batch is found by
@@ -52,7 +53,7 @@ async fn list(ctx: &Ctx, version: i16, req: ListOffsetsRequest) -> ListOffsetsRe
                     Ok((log.last_stable_offset(), -1))
                 }
                 Some((id, log)) => {
-                    lookup(ctx, version, id, p.partition_index, log, p.timestamp).await
+                    lookup(ctx, id, p.partition_index, log, p.timestamp).await
                 }
             };
             match found {
@@ -75,7 +76,6 @@ async fn list(ctx: &Ctx, version: i16, req: ListOffsetsRequest) -> ListOffsetsRe
 /// (offset, timestamp) for one partition; (-1, -1) when no record matches.
 async fn lookup(
     ctx: &Ctx,
-    version: i16,
     topic: Uuid,
     partition: i32,
     log: &PartitionLog,
@@ -84,7 +84,7 @@ async fn lookup(
     match timestamp {
         LATEST => Ok((log.high_watermark(), -1)),
         EARLIEST | EARLIEST_LOCAL => Ok((log.log_start_offset(), -1)),
-        MAX_TIMESTAMP if version >= 7 => {
+        MAX_TIMESTAMP => {
             let batch = if log.window_covers_log() {
                 let mut best: Option<Batch> = None;
                 for b in log.cached_batches() {

@@ -17,6 +17,7 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::assignor::{assign, AssignMember, TopicAssignment, DEFAULT_ASSIGNOR};
+use super::topic_regex::Resolved;
 use crate::log::Registry;
 
 /// Kafka's `group.consumer.session.timeout.ms` default.
@@ -49,6 +50,8 @@ pub(crate) struct CMember {
     pub previous_epoch: i32,
     pub rebalance_timeout_ms: i32,
     pub subscribed: BTreeSet<String>,
+    /// The member's topic regex (SubscribedTopicRegex), resolved by the group.
+    pub regex: Option<String>,
     pub assignor: Option<String>,
     /// What the member may own now (its assignment as last computed).
     pub assigned: TopicAssignment,
@@ -75,6 +78,7 @@ impl CMember {
             previous_epoch: -1,
             rebalance_timeout_ms: MAX_REBALANCE_TIMEOUT_MS,
             subscribed: BTreeSet::new(),
+            regex: None,
             assignor: None,
             assigned: TopicAssignment::new(),
             revoking: TopicAssignment::new(),
@@ -105,6 +109,10 @@ pub(crate) struct ConsumerGroup {
     pub target: BTreeMap<String, TopicAssignment>,
     /// Name -> (id, partition count) of the subscribed topics that exist, as of the epoch.
     pub topics: BTreeMap<String, (Uuid, i32)>,
+    /// The members' topic regexes and what they match.
+    pub regexes: Resolved,
+    /// Something a restart must see changed since the group was last written.
+    pub dirty: bool,
 }
 
 impl ConsumerGroup {
@@ -116,7 +124,18 @@ impl ConsumerGroup {
             members: BTreeMap::new(),
             target: BTreeMap::new(),
             topics: BTreeMap::new(),
+            regexes: Resolved::default(),
+            dirty: false,
         }
+    }
+
+    /// The topics a member subscribes to: its names and what its regex matches.
+    pub fn subscription(&self, m: &CMember) -> BTreeSet<String> {
+        let mut out = m.subscribed.clone();
+        if let Some(matched) = m.regex.as_deref().and_then(|r| self.regexes.topics(r)) {
+            out.extend(matched.iter().cloned());
+        }
+        out
     }
 
     /// Kafka's consumer group states: Empty, Assigning, Reconciling, Stable.
@@ -139,19 +158,46 @@ impl ConsumerGroup {
     /// Bump the group epoch and compute the target assignment of the new epoch.
     pub fn bump(&mut self) {
         self.epoch = self.epoch.saturating_add(1);
+        self.retarget();
+    }
+
+    /// The target assignment of the current epoch.
+    fn retarget(&mut self) {
         self.choose_assignor();
+        let subscriptions: Vec<BTreeSet<String>> = self
+            .members
+            .values()
+            .map(|m| self.subscription(m))
+            .collect();
         let members: Vec<AssignMember<'_>> = self
             .members
             .values()
-            .map(|m| AssignMember {
+            .zip(&subscriptions)
+            .map(|(m, topics)| AssignMember {
                 id: &m.id,
-                topics: &m.subscribed,
+                topics,
                 current: &m.assigned,
             })
             .collect();
         let target = assign(&self.assignor, &members, &self.topics);
         self.target = target;
         self.assignment_epoch = self.epoch;
+        self.dirty = true;
+    }
+
+    /// Take up the epoch a restart found: the target is computed again from what members own;
+    /// if it differs from that (topics changed meanwhile), the epoch moves on so everyone
+    /// reconciles.
+    pub fn restore_epoch(&mut self, epoch: i32) {
+        self.epoch = epoch;
+        self.retarget();
+        let settled = self
+            .members
+            .values()
+            .all(|m| m.epoch == epoch && self.target.get(&m.id).is_some_and(|t| *t == m.assigned));
+        if !settled {
+            self.bump();
+        }
     }
 
     /// The assignor most members ask for (ties by name), or the default.
@@ -169,20 +215,32 @@ impl ConsumerGroup {
         self.assignor = best.unwrap_or_else(|| DEFAULT_ASSIGNOR.to_owned());
     }
 
-    /// Re-read the subscribed topics from the registry; a topic created, deleted or grown
-    /// bumps the epoch. Returns whether it did.
+    /// Re-read the subscribed topics from the registry (resolving regexes again when topics
+    /// came or went); a topic created, deleted or grown bumps the epoch. Returns whether it did.
     pub fn refresh_topics(&mut self, registry: &Registry) -> bool {
-        let names: BTreeSet<&String> = self.members.values().flat_map(|m| &m.subscribed).collect();
+        let patterns: Vec<String> = self
+            .members
+            .values()
+            .filter_map(|m| m.regex.clone())
+            .collect();
+        let matches_moved = self
+            .regexes
+            .refresh(patterns.iter().map(String::as_str), registry);
+        let names: BTreeSet<String> = self
+            .members
+            .values()
+            .flat_map(|m| self.subscription(m))
+            .collect();
         let snapshot: BTreeMap<String, (Uuid, i32)> = names
             .into_iter()
             .filter_map(|n| {
-                let t = registry.get(n)?;
+                let t = registry.get(&n)?;
                 let count = i32::try_from(t.partitions.len()).unwrap_or(i32::MAX);
                 Some((n.clone(), (t.id, count)))
             })
             .collect();
         if snapshot == self.topics {
-            return false;
+            return matches_moved;
         }
         self.topics = snapshot;
         true
@@ -191,6 +249,7 @@ impl ConsumerGroup {
     /// Remove a member; its partitions become free for the others. Bumps the epoch.
     pub fn remove(&mut self, member_id: &str) -> Option<CMember> {
         let m = self.members.remove(member_id)?;
+        self.dirty = true;
         self.target.remove(member_id);
         self.bump();
         Some(m)
@@ -239,6 +298,7 @@ impl ConsumerGroup {
             m.revoking = revoke;
             m.state = MemberState::UnrevokedPartitions;
             m.revoke_deadline = Some(now + ms(m.rebalance_timeout_ms));
+            self.dirty = true;
             return true;
         }
         let mut next = keep;
@@ -262,6 +322,7 @@ impl ConsumerGroup {
             MemberState::Stable
         };
         m.assigned = next;
+        self.dirty = true;
         m.assigned != before
     }
 }

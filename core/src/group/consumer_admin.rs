@@ -95,6 +95,7 @@ impl Coordinator {
                     client_id: m.client_id.clone(),
                     client_host: m.client_host.clone(),
                     subscribed_topic_names: m.subscribed.iter().cloned().collect(),
+                    subscribed_topic_regex: m.regex.clone(),
                     assignment: named(&self.registry, &m.assigned),
                     target_assignment: named(
                         &self.registry,

@@ -3,15 +3,16 @@
 //!
 //! Owns: joining, fencing, leaving and expiring consumer-protocol members; the group-id
 //! namespace rule between the two protocols; the membership check of OffsetCommit for these
-//! groups. Must not touch: the store (only the group's anchor row goes to the writer, through
+//! groups; topic regexes are resolved by the group (`topic_regex`). Must not touch: the store (only the group's anchor row goes to the writer, through
 //! the coordinator's ordered persister), the wire format.
 //!
 //! Invariants: a group id is either a classic group with members or a consumer-protocol group,
 //! never both: ConsumerGroupHeartbeat on a classic group with members gets GROUP_ID_NOT_FOUND,
 //! JoinGroup on a consumer-protocol group with members gets INCONSISTENT_GROUP_PROTOCOL. Every
 //! consumer-protocol group has an anchor: an Empty classic row of protocol type "consumer" that
-//! holds its committed offsets durably (membership itself is not persisted: after a restart
-//! members get UNKNOWN_MEMBER_ID and rejoin with epoch 0). A heartbeat never waits.
+//! holds its committed offsets durably and, with its members (`consumer_rows`), the group's
+//! epoch and each member's epoch, subscription and assignment, written whenever they change: a
+//! restart restores them, and members heartbeat on. A heartbeat never waits.
 
 use std::sync::Arc;
 
@@ -24,7 +25,7 @@ use super::consumer::{
     SESSION_TIMEOUT_MS,
 };
 use super::state::{Group, GroupState};
-use super::{Coordinator, Groups};
+use super::{topic_regex, Coordinator, Groups};
 use crate::error::KafkaError;
 
 /// The protocol type of a consumer-protocol group's anchor row.
@@ -62,12 +63,9 @@ pub struct ConsumerHeartbeatReply {
 }
 
 impl ConsumerHeartbeatReply {
-    fn error(code: ResponseError, message: Option<&str>) -> Self {
+    fn error(code: ResponseError, message: Option<String>) -> Self {
         ConsumerHeartbeatReply {
-            error: Some(KafkaError {
-                code,
-                message: message.map(str::to_owned),
-            }),
+            error: Some(KafkaError { code, message }),
             member_epoch: -1,
             ..Default::default()
         }
@@ -84,6 +82,7 @@ pub struct ConsumerMemberSummary {
     pub client_id: String,
     pub client_host: String,
     pub subscribed_topic_names: Vec<String>,
+    pub subscribed_topic_regex: Option<String>,
     pub assignment: Vec<(uuid::Uuid, String, Vec<i32>)>,
     pub target_assignment: Vec<(uuid::Uuid, String, Vec<i32>)>,
 }
@@ -111,6 +110,7 @@ impl Coordinator {
             Ok(done) => done,
             Err((e, msg)) => (ConsumerHeartbeatReply::error(e, msg), None),
         };
+        self.persist_consumer(&mut st, &a.group_id);
         drop(st);
         if let Some(nonce) = watch {
             if let Some(member) = &reply.member_id {
@@ -126,19 +126,15 @@ impl Coordinator {
         st: &mut Groups,
         a: &ConsumerHeartbeat,
         now: Instant,
-    ) -> Result<(ConsumerHeartbeatReply, Option<u64>), (ResponseError, Option<&'static str>)> {
+    ) -> Result<(ConsumerHeartbeatReply, Option<u64>), (ResponseError, Option<String>)> {
         use ResponseError as E;
         if a.group_id.is_empty() {
-            return Err((E::InvalidRequest, Some("GroupId can't be empty.")));
+            return Err((E::InvalidRequest, Some("GroupId can't be empty.".into())));
         }
-        if a.subscribed_topic_regex
-            .as_deref()
-            .is_some_and(|r| !r.is_empty())
-        {
-            return Err((
-                E::InvalidRequest,
-                Some("SubscribedTopicRegex is not supported by this broker."),
-            ));
+        if let Some(pattern) = a.subscribed_topic_regex.as_deref() {
+            if let Err(why) = topic_regex::compile(pattern) {
+                return Err((E::InvalidRegularExpression, Some(why)));
+            }
         }
         if let Some(name) = &a.server_assignor {
             if !ASSIGNORS.contains(&name.as_str()) {
@@ -146,7 +142,7 @@ impl Coordinator {
             }
         }
         if a.member_epoch < -2 {
-            return Err((E::InvalidRequest, Some("MemberEpoch is invalid.")));
+            return Err((E::InvalidRequest, Some("MemberEpoch is invalid.".into())));
         }
         let mut watch = None;
         let member_id = if a.member_epoch == 0 {
@@ -196,6 +192,14 @@ impl Coordinator {
                 changed = true;
             }
         }
+        if let Some(pattern) = &a.subscribed_topic_regex {
+            // An empty pattern drops the regex subscription.
+            let regex = Some(pattern.clone()).filter(|p| !p.is_empty());
+            if m.regex != regex {
+                m.regex = regex;
+                changed = true;
+            }
+        }
         if a.server_assignor.is_some() && m.assignor != a.server_assignor {
             m.assignor = a.server_assignor.clone();
             changed = true;
@@ -233,23 +237,29 @@ impl Coordinator {
         st: &mut Groups,
         a: &ConsumerHeartbeat,
         now: Instant,
-    ) -> Result<(String, u64), (ResponseError, Option<&'static str>)> {
+    ) -> Result<(String, u64), (ResponseError, Option<String>)> {
         use ResponseError as E;
         if a.member_id.is_empty() && a.version >= 1 {
-            return Err((E::InvalidRequest, Some("MemberId can't be empty.")));
+            return Err((E::InvalidRequest, Some("MemberId can't be empty.".into())));
         }
         if a.rebalance_timeout_ms <= 0 {
             return Err((
                 E::InvalidRequest,
-                Some("RebalanceTimeoutMs must be provided."),
+                Some("RebalanceTimeoutMs must be provided.".into()),
             ));
         }
-        if a.subscribed_topic_names.is_none() {
-            return Err((E::InvalidRequest, Some("SubscribedTopicNames must be set.")));
+        if a.subscribed_topic_names.is_none() && a.subscribed_topic_regex.is_none() {
+            return Err((
+                E::InvalidRequest,
+                Some("SubscribedTopicNames or SubscribedTopicRegex must be set.".into()),
+            ));
         }
         if let Some(classic) = st.groups.get(&a.group_id) {
             if !classic.members.is_empty() || classic.state == GroupState::Dead {
-                return Err((E::GroupIdNotFound, Some("The group is a classic group.")));
+                return Err((
+                    E::GroupIdNotFound,
+                    Some("The group is a classic group.".into()),
+                ));
             }
         }
         if !st.consumer.contains_key(&a.group_id) {
@@ -296,6 +306,21 @@ impl Coordinator {
         Ok((member_id, nonce))
     }
 
+    /// Queue the group's anchor row with its members if a restart must see a change (under the
+    /// lock, so rows reach the writer in the order the changes were made). Not waited for: a
+    /// failed write leaves the previous row, and members a restart does not find rejoin.
+    pub(super) fn persist_consumer(&self, st: &mut Groups, group_id: &str) {
+        let Some(g) = st.consumer.get_mut(group_id).filter(|g| g.dirty) else {
+            return;
+        };
+        g.dirty = false;
+        let row = super::consumer_rows::to_row(group_id, g);
+        drop(self.persist(super::GroupWrite {
+            put_groups: vec![row],
+            ..Default::default()
+        }));
+    }
+
     /// Make sure the group's anchor row exists with protocol type "consumer".
     fn anchor(&self, st: &mut Groups, group_id: &str) {
         let g = st
@@ -312,7 +337,7 @@ impl Coordinator {
     /// Expire the member when its session ends; fence it when a revocation outlived its
     /// rebalance timeout (checked whenever the timer wakes, at the latest at the session
     /// deadline, so one timer per member suffices).
-    fn watch_consumer(self: &Arc<Self>, group: String, member: String, nonce: u64) {
+    pub(super) fn watch_consumer(self: &Arc<Self>, group: String, member: String, nonce: u64) {
         let coord = self.clone();
         tokio::spawn(async move {
             loop {
@@ -327,6 +352,7 @@ impl Coordinator {
                     let now = Instant::now();
                     if now >= m.deadline || m.revoke_deadline.is_some_and(|r| now >= r) {
                         g.remove(&member);
+                        coord.persist_consumer(&mut st, &group);
                         return;
                     }
                     m.next_wake()

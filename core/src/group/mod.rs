@@ -23,11 +23,13 @@ mod assignor;
 mod consumer;
 mod consumer_admin;
 mod consumer_ops;
+mod consumer_rows;
 mod join;
 mod members;
 mod offsets;
 mod state;
 mod subscription;
+mod topic_regex;
 mod txn_offsets;
 
 #[cfg(test)]
@@ -150,7 +152,15 @@ impl Coordinator {
         };
         {
             let mut st = c.lock();
-            for row in groups {
+            let now = Instant::now();
+            for mut row in groups {
+                let consumer = consumer_rows::from_row(&row, &c.registry, || c.next_nonce(), now);
+                if let Some(cg) = consumer {
+                    // The anchor keeps its classic side empty; the members are the consumer
+                    // group's.
+                    row.members.clear();
+                    st.consumer.insert(row.group_id.clone(), cg);
+                }
                 let g = Group::recovered(row, || c.next_nonce());
                 st.groups.insert(g.id.clone(), g);
             }
@@ -210,6 +220,7 @@ impl Coordinator {
         }
         let now = Instant::now();
         let mut timers = Vec::new();
+        let mut consumer_timers = Vec::new();
         {
             let mut st = self.lock();
             for g in st.groups.values_mut() {
@@ -218,9 +229,18 @@ impl Coordinator {
                     timers.push((g.id.clone(), m.id.clone(), m.nonce));
                 }
             }
+            for (id, g) in st.consumer.iter_mut() {
+                for m in g.members.values_mut() {
+                    m.deadline = now + consumer::ms(consumer::SESSION_TIMEOUT_MS);
+                    consumer_timers.push((id.clone(), m.id.clone(), m.nonce));
+                }
+            }
         }
         for (g, m, nonce) in timers {
             self.watch_session(g, m, nonce);
+        }
+        for (g, m, nonce) in consumer_timers {
+            self.watch_consumer(g, m, nonce);
         }
         let coord = self.clone();
         tokio::spawn(async move {

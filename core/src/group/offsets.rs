@@ -153,7 +153,11 @@ impl Coordinator {
         st: &mut Groups,
         a: &CommitArgs,
     ) -> KafkaResult<Option<crate::store::GroupRow>> {
-        let outside = a.generation < 0 && a.member_id.is_empty() && a.instance_id.is_none();
+        // A negative generation (or member epoch) is a commit from outside the group protocol
+        // (an admin client, or a consumer that assigns its partitions itself). Kafka takes it
+        // while the group has no members, whatever member id it carries: librdkafka's
+        // consumer-protocol client sends the id it made up for itself.
+        let outside = a.generation < 0;
         if a.group_id.is_empty() {
             return Err(KafkaError::from(ResponseError::InvalidGroupId));
         }
@@ -176,11 +180,14 @@ impl Coordinator {
             return Ok(Some(row));
         };
         if outside {
-            return match g.state {
-                GroupState::Dead => Err(KafkaError::from(ResponseError::CoordinatorNotAvailable)),
-                _ if g.members.is_empty() => Ok(None),
-                _ => Err(KafkaError::from(ResponseError::UnknownMemberId)),
-            };
+            match g.state {
+                GroupState::Dead => {
+                    return Err(KafkaError::from(ResponseError::CoordinatorNotAvailable))
+                }
+                _ if g.members.is_empty() => return Ok(None),
+                // With members, the commit is checked as a member's would be.
+                _ => {}
+            }
         }
         check_member(g, &a.member_id, a.instance_id.as_deref(), a.generation)?;
         if g.state == GroupState::CompletingRebalance {

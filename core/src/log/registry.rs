@@ -4,7 +4,7 @@
 //! lookup. Only the writer adds, replaces or removes topics, after the change is committed.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use uuid::Uuid;
@@ -42,6 +42,8 @@ pub struct Registry {
     topics: RwLock<Topics>,
     /// Partitions across all topics (changed with `topics`, under its write lock).
     partitions: AtomicUsize,
+    /// Bumped whenever a topic is added, replaced or removed.
+    version: AtomicU64,
     cache: Arc<Cache>,
     /// Most topics, and most partitions across them, the writer may create.
     pub max_topics: usize,
@@ -60,6 +62,7 @@ impl Registry {
         Registry {
             topics: RwLock::new(Topics::default()),
             partitions: AtomicUsize::new(0),
+            version: AtomicU64::new(0),
             cache: Cache::new(cache_budget),
             max_topics,
             max_partitions,
@@ -119,6 +122,7 @@ impl Registry {
                 self.partitions.fetch_sub(before, Ordering::Relaxed);
                 out.push(topic);
             }
+            self.version.fetch_add(1, Ordering::Release);
         }
         out
     }
@@ -131,8 +135,14 @@ impl Registry {
             t.by_id.remove(&topic.id);
             self.partitions
                 .fetch_sub(topic.partitions.len(), Ordering::Relaxed);
+            self.version.fetch_add(1, Ordering::Release);
         }
         removed
+    }
+
+    /// Changes whenever the set of topics (or a topic's partitions) changes.
+    pub fn topics_version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
     }
 
     /// Topics held.

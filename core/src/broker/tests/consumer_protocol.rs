@@ -244,11 +244,17 @@ async fn bad_joins_get_the_kafka_errors() {
     create_topic(&h, "t", 1).await;
     let r = hb(&h, 1, join_req("A", &["t"], Some("sticky"))).await;
     assert_eq!(r.error_code, ResponseError::UnsupportedAssignor.code());
-    let mut regex = join_req("A", &[], None);
-    regex.subscribed_topic_regex = Some(str_bytes("^t.*"));
-    let r = hb(&h, 1, regex).await;
+    for bad in ["t(", "t{2,", &"x".repeat(2000)] {
+        let mut regex = join_req("A", &[], None);
+        regex.subscribed_topic_regex = Some(str_bytes(bad));
+        let r = hb(&h, 1, regex).await;
+        assert_eq!(r.error_code, ResponseError::InvalidRegularExpression.code());
+        assert!(r.error_message.is_some());
+    }
+    let mut neither = join_req("A", &[], None);
+    neither.subscribed_topic_names = None;
+    let r = hb(&h, 1, neither).await;
     assert_eq!(r.error_code, ResponseError::InvalidRequest.code());
-    assert!(r.error_message.is_some());
     let r = hb(&h, 1, join_req("", &["t"], None)).await;
     assert_eq!(
         r.error_code,
@@ -296,4 +302,95 @@ async fn a_member_that_never_revokes_is_fenced_after_its_rebalance_timeout() {
     }
     assert_eq!(a_error, ResponseError::UnknownMemberId.code());
     assert_eq!(b_parts, Some((3, (0..6).collect())));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_regex_subscription_follows_the_topics_that_match_as_they_come_and_go() {
+    let h = group_harness(Limits::default());
+    let a1 = create_topic(&h, "orders-a", 2).await;
+    create_topic(&h, "payments", 1).await;
+    let mut join = join_req("A", &[], None);
+    join.subscribed_topic_names = None;
+    // Whole names only, as RE2/J's matches(): "orders" alone matches nothing.
+    join.subscribed_topic_regex = Some(str_bytes("orders-.*|orders"));
+    let r = hb(&h, 1, join).await;
+    assert_eq!((r.error_code, r.member_epoch), (0, 1));
+    assert_eq!(parts(&r, a1), set(0..2));
+    let only: Vec<_> = r
+        .assignment
+        .as_ref()
+        .unwrap()
+        .topic_partitions
+        .iter()
+        .map(|t| t.topic_id)
+        .collect();
+    assert_eq!(only, vec![a1], "payments does not match");
+    let d = describe(&h, 1).await;
+    assert_eq!(
+        d.members[0].subscribed_topic_regex.as_deref(),
+        Some("orders-.*|orders")
+    );
+
+    // A topic created later that matches joins the assignment at the next heartbeat.
+    let b1 = create_topic(&h, "orders-b", 1).await;
+    let r = hb(&h, 1, beat("A", 1, Some((a1, &[0, 1])))).await;
+    assert_eq!(r.member_epoch, 2);
+    assert_eq!((parts(&r, a1), parts(&r, b1)), (set(0..2), set(0..1)));
+
+    // A second member subscribing by name to one of them shares it.
+    let b = hb(&h, 1, join_req("B", &["orders-a"], None)).await;
+    assert_eq!(b.error_code, 0);
+    let d = describe(&h, 1).await;
+    assert_eq!(d.members.len(), 2);
+
+    // Dropping the regex (an empty one) leaves A with its names: none.
+    let mut clear = beat("A", r.member_epoch, None);
+    clear.subscribed_topic_regex = Some(str_bytes(""));
+    let r = hb(&h, 1, clear).await;
+    assert_eq!(r.error_code, 0);
+    let d = describe(&h, 1).await;
+    let a = d
+        .members
+        .iter()
+        .find(|m| m.member_id.as_str() == "A")
+        .unwrap();
+    assert_eq!(a.subscribed_topic_regex, None);
+    assert!(a.target_assignment.topic_partitions.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn members_carry_on_at_their_epochs_after_a_restart() {
+    let mut h = group_harness(Limits::default());
+    let (t, b_id) = two_members_converge(&h).await;
+    // An offset commit waits for its write, which is queued after the group's rows.
+    let mut c = OffsetCommitRequest::default();
+    c.group_id = GroupId(str_bytes(CG));
+    c.generation_id_or_member_epoch = 2;
+    c.member_id = str_bytes("A");
+    let mut p = offset_commit_request::OffsetCommitRequestPartition::default();
+    p.partition_index = 0;
+    p.committed_offset = 1;
+    let mut ct = offset_commit_request::OffsetCommitRequestTopic::default();
+    ct.name = topic_name("t");
+    ct.partitions = vec![p];
+    c.topics = vec![ct];
+    match h.call(9, c).await {
+        Some(ResponseKind::OffsetCommit(r)) => assert_eq!(r.topics[0].partitions[0].error_code, 0),
+        other => panic!("{other:?}"),
+    }
+    h.restart_coordinator(Limits::default());
+    let d = describe(&h, 1).await;
+    assert_eq!((d.group_state.as_str(), d.group_epoch), ("Stable", 2));
+    assert_eq!(d.members.len(), 2);
+    let a = hb(&h, 1, beat("A", 2, Some((t, &[0, 1, 2])))).await;
+    assert_eq!((a.error_code, a.member_epoch, a.assignment), (0, 2, None));
+    let b = hb(&h, 1, beat(&b_id, 2, Some((t, &[3, 4, 5])))).await;
+    assert_eq!((b.error_code, b.member_epoch, b.assignment), (0, 2, None));
+    // A member that does not come back expires as before; the other gets everything.
+    tokio::time::sleep(Duration::from_millis(30_000)).await;
+    let a = hb(&h, 1, beat("A", 2, Some((t, &[0, 1, 2])))).await;
+    assert_eq!(a.error_code, 0);
+    tokio::time::sleep(Duration::from_millis(30_000)).await;
+    let a = hb(&h, 1, beat("A", a.member_epoch, Some((t, &[0, 1, 2])))).await;
+    assert_eq!((a.error_code, parts(&a, t)), (0, set(0..6)));
 }

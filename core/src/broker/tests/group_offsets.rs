@@ -43,8 +43,19 @@ pub(super) async fn commit(
     member: &str,
     parts: &[(&str, i32, i64)],
 ) -> Vec<i16> {
+    commit_to(h, G, v, generation, member, parts).await
+}
+
+pub(super) async fn commit_to(
+    h: &Harness,
+    group: &str,
+    v: i16,
+    generation: i32,
+    member: &str,
+    parts: &[(&str, i32, i64)],
+) -> Vec<i16> {
     let mut r = OffsetCommitRequest::default();
-    r.group_id = GroupId(str_bytes(G));
+    r.group_id = GroupId(str_bytes(group));
     r.generation_id_or_member_epoch = generation;
     r.member_id = str_bytes(member);
     r.topics = parts
@@ -430,4 +441,31 @@ async fn offsets_of_groups_without_members_expire_and_so_do_the_groups_they_made
         .groups
         .fetch_offsets(G, Some(vec![("t".into(), vec![1])]), false);
     assert_eq!(kept[0].1[0].offset, 9);
+}
+
+#[tokio::test]
+async fn a_negative_generation_commits_to_a_group_without_members_whatever_its_member_id() {
+    // librdkafka under group.protocol=consumer makes its member id itself and sends it with the
+    // commits of a consumer that only assign()s (epoch -1): Kafka takes them while the group
+    // has no members, as it does for an empty member id.
+    let h = group_harness(Limits::default());
+    create_topic(&h, "t", 1).await;
+    let made_up = "5SCJMvf9QUGVelYl54w2Iw";
+    assert_eq!(
+        commit_to(&h, "simple", 9, -1, made_up, &[("t", 0, 3)]).await,
+        vec![0],
+        "an unknown group becomes a simple group"
+    );
+    assert_eq!(
+        commit_to(&h, "simple", 9, -1, made_up, &[("t", 0, 4), ("nope", 0, 1)]).await,
+        vec![0, ResponseError::UnknownTopicOrPartition.code()],
+        "an empty group takes it again"
+    );
+    // A group with members still fences an outsider, whatever id it gives.
+    let (_, _, generation) = stable_pair(&h, G).await;
+    assert_eq!(
+        commit(&h, 9, -1, made_up, &[("t", 0, 5)]).await,
+        vec![ResponseError::UnknownMemberId.code()]
+    );
+    assert!(generation > 0);
 }

@@ -73,7 +73,7 @@ async fn create_topics_checks_replication_assignments_and_duplicates() {
             with_config,
             assigned,
             elsewhere,
-            creatable("rf3", 1, 3),
+            creatable("rf0", 1, 0),
             creatable("dup", 1, 1),
             creatable("dup", 1, 1),
             creatable("bad/name", 1, 1),
@@ -97,6 +97,17 @@ async fn create_topics_checks_replication_assignments_and_duplicates() {
     );
     assert!(!cfg.configs.contains_key("cleanup.policy"));
     assert!(h.ctx.registry.get("dup").is_none());
+    // A replication factor above 1 (Connect asks for 3) is taken: the topic is as durable as its
+    // Postgres, and is reported as what it is, one replica.
+    let got = create(
+        &h,
+        7,
+        vec![creatable("rf3", 2, 3), creatable("rfm2", 1, -2)],
+        false,
+    )
+    .await;
+    assert_eq!((got[0].0, got[0].1), (0, 2));
+    assert_eq!(got[1].0, ResponseError::InvalidReplicationFactor.code());
 
     let got = create(
         &h,

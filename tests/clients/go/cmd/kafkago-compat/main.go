@@ -467,9 +467,11 @@ func listOffsetsMaxTimestamp() string {
 	// -3 is ListOffsets' MAX_TIMESTAMP spec (KIP-734); kafka-go names no constant for it and sends it
 	// with ListOffsets v5, the newest it speaks.
 	po := offsets(topic, kafka.OffsetRequest{Partition: 0, Timestamp: -3})
-	ts, ok := po.Offsets[1]
-	Check(ok && ts.Equal(base.Add(4*time.Second)), "max timestamp: %v", po.Offsets)
-	return "ListOffsets with timestamp -3: offset 1 of timestamps out of order"
+	// kafka-go's response merger replaces each answered timestamp with the one requested (its
+	// listoffsets.Response.Merge), so only the offset can be checked here.
+	_, ok := po.Offsets[1]
+	Check(ok && len(po.Offsets) == 1, "max timestamp: %v", po.Offsets)
+	return "ListOffsets with timestamp -3: offset 1 of timestamps out of order (kafka-go reports the timestamp it asked for, not the record's)"
 }
 
 func adminACLs() string {
