@@ -103,6 +103,10 @@ def rdkafka_rows():
         lock = open(os.path.join(REPO, "Cargo.lock"), encoding="utf-8").read()
         i = lock.index('name = "rdkafka"\n')
         version = lock[i:].split("\n")[1].split('"')[1]
+        # rdkafka-sys' version carries the bundled librdkafka's: 4.10.0+2.12.1.
+        j = lock.index('name = "rdkafka-sys"\n')
+        bundled = lock[j:].split("\n")[1].split('"')[1].split("+")[1]
+        version = f"{version} (librdkafka {bundled}, built from rdkafka-sys' source)"
     except (OSError, ValueError, IndexError):
         pass
     rc = open(rc_path).read().strip() if os.path.exists(rc_path) else None

@@ -53,7 +53,7 @@ impl RebalanceLog {
 impl ClientContext for RebalanceLog {}
 
 impl ConsumerContext for RebalanceLog {
-    fn pre_rebalance(&self, rebalance: &Rebalance<'_>) {
+    fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         let partitions = |tpl: &rdkafka::TopicPartitionList| partitions_of(tpl, None);
         let event = match rebalance {
             Rebalance::Assign(tpl) => RebalanceEvent::Assign(partitions(tpl)),

@@ -7,7 +7,7 @@
 //! sides right after a request frame went to the broker: the broker appends the batch but the
 //! client never hears back, so it reconnects and retries, and the broker must deduplicate.
 //!
-//! reconnect.backoff.max.ms is kept small: with the default (10 s) librdkafka 2.0.2's backoff
+//! reconnect.backoff.max.ms is kept small: with the default (10 s) librdkafka's backoff (seen with 2.0.2)
 //! after a dozen quick disconnects outlasts message.timeout.ms (seen: "Delaying next reconnect
 //! by 8722ms", then every queued record timed out while the broker had answered every request
 //! it received). EOS_PROXY_DEBUG=<librdkafka debug contexts> logs the proxy and the client.
