@@ -101,7 +101,7 @@ fn produce_scenario(size: usize, count: usize) -> String {
             p.poll(Duration::ZERO);
         }
     }
-    p.flush(Duration::from_secs(600)).expect("flush");
+    assert!(drain(&p, Duration::from_secs(600)), "flush");
     let secs = start.elapsed().as_secs_f64();
     let failed = p
         .context()
@@ -169,6 +169,8 @@ fn eos_produce_scenario(size: usize, count: usize, mode: Eos) {
         if let Some(n) = every {
             if i % n == 0 {
                 if i > 0 {
+                    // Reports first: commit_transaction's own flush would sleep (see `drain`).
+                    drain(&p, Duration::from_secs(600));
                     p.commit_transaction(Duration::from_secs(600))
                         .expect("commit_transaction");
                 }
@@ -185,10 +187,11 @@ fn eos_produce_scenario(size: usize, count: usize, mode: Eos) {
         }
     }
     if every.is_some() {
+        drain(&p, Duration::from_secs(600));
         p.commit_transaction(Duration::from_secs(600))
             .expect("commit_transaction");
     }
-    p.flush(Duration::from_secs(600)).expect("flush");
+    assert!(drain(&p, Duration::from_secs(600)), "flush");
     let secs = start.elapsed().as_secs_f64();
     let deliveries = p.context().deliveries.lock().expect("lock").clone();
     let failed = deliveries.iter().filter(|d| d.result.is_err()).count();
@@ -309,7 +312,7 @@ fn latency_scenario(rate_per_s: u64, secs: u64) {
         }
         p.poll(Duration::ZERO);
     }
-    p.flush(Duration::from_secs(60)).expect("flush");
+    assert!(drain(&p, Duration::from_secs(60)), "flush");
     let wait_until = Instant::now() + Duration::from_secs(30);
     while !reader.is_finished() && Instant::now() < wait_until {
         std::thread::sleep(Duration::from_millis(50));
@@ -473,7 +476,7 @@ fn restart_scenario(records: usize, partitions: i32) {
             p.context().deliveries.lock().expect("lock").clear();
         }
     }
-    p.flush(Duration::from_secs(1200)).expect("flush");
+    assert!(drain(&p, Duration::from_secs(1200)), "flush");
     drop(p);
 
     let restart = std::thread::spawn(move || {
@@ -567,7 +570,7 @@ fn heartbeat_scenario(loaded: bool) {
                 }
                 p.poll(Duration::ZERO);
             }
-            let _ = p.flush(PATIENCE);
+            drain(&p, PATIENCE);
             sent
         })
     });
