@@ -6,6 +6,7 @@
 //! [`writer::Writer`] from the background worker's main thread; nothing here calls Postgres.
 
 pub mod broker;
+pub mod cleaner;
 pub mod clock;
 pub mod config;
 pub mod error;

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use crate::log::{AbortedTxn, Batch, Registry, Topic, BATCH_OVERHEAD};
+use crate::log::{AbortedTxn, Batch, Registry, Stored, Topic, BATCH_OVERHEAD};
 use crate::store::{GroupRow, OffsetRow, PartitionRow, Snapshot, Store, StoreError};
 
 /// What recovery found. Consumer groups and offsets are handed on to the group coordinator.
@@ -60,7 +60,14 @@ pub fn rebuild<S: Store + ?Sized>(
                 }
             }
             out.cached_bytes += tail.iter().map(|b| b.bytes.len()).sum::<usize>();
-            partitions.push(registry.new_log(head.log_start_offset, head.next_offset, tail));
+            let log = registry.new_log(head.log_start_offset, head.next_offset, tail);
+            log.set_stored(Stored {
+                bytes: head.stored_bytes,
+                batches: head.stored_batches,
+                cleaned_offset: head.cleaned_offset,
+                cleaned_at_ms: head.cleaned_at_ms,
+            });
+            partitions.push(log);
             out.partitions += 1;
         }
         topics.push(Topic {

@@ -19,5 +19,5 @@ mod registry;
 mod tests;
 
 pub use cache::{Cache, BATCH_OVERHEAD};
-pub use partition::{AbortedTxn, Batch, PartitionLog, ReadResult, TxnEnd};
+pub use partition::{AbortedTxn, Batch, PartitionLog, ReadResult, Stored, TxnEnd};
 pub use registry::{Registry, Topic};

@@ -68,6 +68,19 @@ struct Window {
     ongoing: BTreeMap<i64, i64>,
     /// Aborted transactions, in marker order.
     aborted: Vec<AbortedTxn>,
+    /// What the store holds for this partition, and how far compaction got (see `PartitionRow`).
+    stored: Stored,
+}
+
+/// A partition's stored bytes and batches, and its compaction checkpoint.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Stored {
+    pub bytes: i64,
+    pub batches: i64,
+    /// Every batch below this offset was compacted...
+    pub cleaned_offset: i64,
+    /// ...last at this time (ms).
+    pub cleaned_at_ms: Option<i64>,
 }
 
 impl Window {
@@ -122,6 +135,7 @@ impl PartitionLog {
                 bytes,
                 ongoing: BTreeMap::new(),
                 aborted: Vec::new(),
+                stored: Stored::default(),
             }),
             published,
         }
@@ -163,8 +177,29 @@ impl PartitionLog {
             .collect()
     }
 
+    /// Aborted transactions overlapping `from..=to`, whole.
+    pub fn aborted_txns_between(&self, from: i64, to: i64) -> Vec<AbortedTxn> {
+        let w = self.read_window();
+        let start = w.aborted.partition_point(|a| a.last_offset < from);
+        w.aborted[start..]
+            .iter()
+            .filter(|a| a.first_offset <= to)
+            .copied()
+            .collect()
+    }
+
     pub fn log_start_offset(&self) -> i64 {
         self.read_window().log_start_offset
+    }
+
+    /// What the store holds and how far compaction got.
+    pub fn stored(&self) -> Stored {
+        self.read_window().stored
+    }
+
+    /// Set what the store holds (recovery, and the writer after a cleaner step commits).
+    pub fn set_stored(&self, stored: Stored) {
+        self.write_window().stored = stored;
     }
 
     /// Bytes of batches held in memory.
@@ -263,6 +298,8 @@ impl PartitionLog {
                 w.high_watermark = b.last_offset + 1;
                 added += b.bytes.len();
                 w.bytes += b.bytes.len();
+                w.stored.bytes += b.bytes.len() as i64;
+                w.stored.batches += 1;
                 self.cache.add(cost(b.bytes.len()));
                 w.batches.push_back(b);
             }
@@ -273,6 +310,35 @@ impl PartitionLog {
             self.cache.published(self, hw - 1);
         }
         added
+    }
+
+    /// Apply a committed cleaner step to the cached window: batches at `removed` base offsets
+    /// leave it, `replaced` ones take the place of the batch at their base offset (if cached).
+    pub fn apply_clean(&self, removed: &[i64], replaced: &[Batch]) {
+        let removed: std::collections::HashSet<i64> = removed.iter().copied().collect();
+        let mut w = self.write_window();
+        let (mut freed, mut added, mut gone) = (0usize, 0usize, 0usize);
+        w.batches.retain(|b| {
+            if removed.contains(&b.base_offset) {
+                freed += b.bytes.len();
+                gone += 1;
+                false
+            } else {
+                true
+            }
+        });
+        for r in replaced {
+            let at = w.batches.partition_point(|b| b.base_offset < r.base_offset);
+            if let Some(slot) = w.batches.get_mut(at).filter(|b| b.base_offset == r.base_offset) {
+                freed += slot.bytes.len();
+                added += r.bytes.len();
+                *slot = r.clone();
+            }
+        }
+        w.bytes = w.bytes + added - freed;
+        drop(w);
+        self.cache.remove(freed + gone * cost(0));
+        self.cache.add(added);
     }
 
     /// Queue a tail built by recovery for eviction, as if it had just been published.

@@ -1,7 +1,8 @@
 //! Bounded decompression of RecordBatch record sections (gzip, snappy raw or xerial-framed, LZ4
-//! frame, zstd frame).
+//! frame, zstd frame), and compression in the same codecs for batches the broker rebuilds
+//! (compaction).
 //!
-//! Owns: turning a compressed records section into plain record bytes. Must not touch: record
+//! Owns: turning a compressed records section into plain record bytes and back. Must not touch: record
 //! parsing or batch headers (batch.rs). Invariants: output never exceeds `max` bytes (a larger
 //! output is a bomb, reported as `Codec::Bomb`, distinct from corrupt input); buffers grow only
 //! as bytes are actually produced, never from a size the input claims, except the codecs' own
@@ -67,6 +68,48 @@ pub fn decompress(codec: Compression, data: &[u8], max: usize) -> Result<Vec<u8>
             read_bounded(lz4_flex::frame::FrameDecoder::new(data), max)
         }
         Compression::Zstd => zstd(data, max),
+    }
+}
+
+/// Block size of the xerial snappy framing written here (snappy-java's default).
+const XERIAL_BLOCK: usize = 32 * 1024;
+
+/// Compress a records section with `codec`, in the framing Kafka's own clients write: gzip,
+/// xerial-framed snappy (as the Java client does; librdkafka reads it too), an LZ4 frame, a zstd
+/// frame.
+pub fn compress(codec: Compression, data: &[u8]) -> Result<Vec<u8>, Codec> {
+    use std::io::Write;
+    let failed = |e: std::io::Error| Codec::Corrupt(e.to_string());
+    match codec {
+        Compression::None => Ok(data.to_vec()),
+        Compression::Gzip => {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            enc.write_all(data).map_err(failed)?;
+            enc.finish().map_err(failed)
+        }
+        Compression::Snappy => {
+            let mut out = XERIAL_MAGIC.to_vec();
+            out.extend(1i32.to_be_bytes()); // version
+            out.extend(1i32.to_be_bytes()); // compatible version
+            let mut enc = snap::raw::Encoder::new();
+            for block in data.chunks(XERIAL_BLOCK) {
+                let packed = enc
+                    .compress_vec(block)
+                    .map_err(|e| Codec::Corrupt(e.to_string()))?;
+                out.extend((packed.len() as i32).to_be_bytes());
+                out.extend(packed);
+            }
+            Ok(out)
+        }
+        Compression::Lz4 => {
+            let mut enc = lz4_flex::frame::FrameEncoder::new(Vec::new());
+            enc.write_all(data).map_err(failed)?;
+            enc.finish().map_err(|e| Codec::Corrupt(e.to_string()))
+        }
+        Compression::Zstd => Ok(ruzstd::encoding::compress_to_vec(
+            data,
+            ruzstd::encoding::CompressionLevel::Fastest,
+        )),
     }
 }
 

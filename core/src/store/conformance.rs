@@ -92,6 +92,7 @@ fn head(t: &TopicRow, partition: i32, next_offset: i64, log_start_offset: i64) -
         partition,
         next_offset,
         log_start_offset,
+        ..PartitionRow::default()
     }
 }
 

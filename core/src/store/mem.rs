@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 use super::{
-    AbortedTxnRow, GroupRow, OffsetRow, PartitionRow, ProducerBatchRow, ProducerRow, Snapshot,
+    AbortedTxnRow, BatchMeta, GroupRow, OffsetRow, PartitionRow, ProducerBatchRow, ProducerRow, Snapshot,
     Store, StoreError, TopicRow, TxnRow, WriteSet, PRODUCER_BATCHES_KEPT,
 };
 use crate::log::Batch;
@@ -18,6 +18,8 @@ pub struct MemStore {
     topics: BTreeMap<Uuid, TopicRow>,
     heads: BTreeMap<(Uuid, i32), PartitionRow>,
     batches: HashMap<(Uuid, i32), BTreeMap<i64, Batch>>,
+    /// Delete horizons by (topic, partition, base offset).
+    horizons: HashMap<(Uuid, i32, i64), i64>,
     groups: BTreeMap<String, GroupRow>,
     offsets: BTreeMap<(String, Uuid, i32), OffsetRow>,
     producers: BTreeMap<i64, ProducerRow>,
@@ -139,8 +141,7 @@ impl Store for MemStore {
                     PartitionRow {
                         topic_id: t.id,
                         partition: p,
-                        next_offset: 0,
-                        log_start_offset: 0,
+                        ..PartitionRow::default()
                     },
                 );
             }
@@ -149,6 +150,7 @@ impl Store for MemStore {
             self.topics.remove(id);
             self.heads.retain(|(t, _), _| t != id);
             self.batches.retain(|(t, _), _| t != id);
+            self.horizons.retain(|(t, _, _), _| t != id);
             self.offsets.retain(|(_, t, _), _| t != id);
             self.aborted.retain(|a| a.topic_id != *id);
         }
@@ -162,8 +164,7 @@ impl Store for MemStore {
                     PartitionRow {
                         topic_id: *id,
                         partition: p,
-                        next_offset: 0,
-                        log_start_offset: 0,
+                        ..PartitionRow::default()
                     },
                 );
             }
@@ -174,8 +175,40 @@ impl Store for MemStore {
                 .or_default()
                 .insert(b.base_offset, b.clone());
         }
+        for (id, p, base) in &ws.delete_batches {
+            if let Some(m) = self.batches.get_mut(&(*id, *p)) {
+                m.remove(base);
+            }
+            self.horizons.remove(&(*id, *p, *base));
+        }
+        for (id, p, b) in &ws.replace_batches {
+            if let Some(slot) = self
+                .batches
+                .get_mut(&(*id, *p))
+                .and_then(|m| m.get_mut(&b.base_offset))
+            {
+                *slot = b.clone();
+            }
+        }
+        for (id, p, base, at) in &ws.delete_horizons {
+            if self.batches.get(&(*id, *p)).is_some_and(|m| m.contains_key(base)) {
+                self.horizons.insert((*id, *p, *base), *at);
+            }
+        }
         for h in &ws.heads {
-            self.heads.insert((h.topic_id, h.partition), *h);
+            // As the SQL store's UPDATE: these four columns, the cleaner's left alone.
+            if let Some(row) = self.heads.get_mut(&(h.topic_id, h.partition)) {
+                row.next_offset = h.next_offset;
+                row.log_start_offset = h.log_start_offset;
+                row.stored_bytes = h.stored_bytes;
+                row.stored_batches = h.stored_batches;
+            }
+        }
+        for (id, p, offset, at) in &ws.cleaned {
+            if let Some(row) = self.heads.get_mut(&(*id, *p)) {
+                row.cleaned_offset = *offset;
+                row.cleaned_at_ms = Some(*at);
+            }
         }
         for (id, configs) in &ws.topic_configs {
             if let Some(t) = self.topics.get_mut(id) {
@@ -288,5 +321,32 @@ impl Store for MemStore {
             }
         }
         Ok(best.cloned())
+    }
+
+    fn batch_metadata(
+        &mut self,
+        topic: Uuid,
+        partition: i32,
+        from_offset: i64,
+        max_rows: usize,
+    ) -> Result<Vec<BatchMeta>, StoreError> {
+        Ok(self
+            .partition_batches(topic, partition)
+            .filter(|b| b.last_offset >= from_offset)
+            .take(max_rows)
+            .map(|b| BatchMeta {
+                base_offset: b.base_offset,
+                last_offset: b.last_offset,
+                max_timestamp: b.max_timestamp,
+                attributes: b.attributes,
+                producer_id: b.producer_id,
+                base_sequence: b.base_sequence,
+                size: b.bytes.len(),
+                delete_horizon_ms: self
+                    .horizons
+                    .get(&(topic, partition, b.base_offset))
+                    .copied(),
+            })
+            .collect())
     }
 }

@@ -34,13 +34,37 @@ pub struct TopicRow {
     pub configs: BTreeMap<String, String>,
 }
 
-/// A partition's durable head: the next offset to assign and the first offset still readable.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A partition's durable head: the next offset to assign and the first offset still readable,
+/// with what it stores and how far compaction got.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct PartitionRow {
     pub topic_id: Uuid,
     pub partition: i32,
     pub next_offset: i64,
     pub log_start_offset: i64,
+    /// Bytes and count of its stored batches (rows below the log start included until the
+    /// cleaner removes them). Written with every head.
+    pub stored_bytes: i64,
+    pub stored_batches: i64,
+    /// Compaction: every batch below `cleaned_offset` was compacted, last at `cleaned_at_ms`.
+    /// Loaded with the head; written only by `WriteSet::cleaned`.
+    pub cleaned_offset: i64,
+    pub cleaned_at_ms: Option<i64>,
+}
+
+/// A stored batch's columns without its bytes: what the cleaner plans from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BatchMeta {
+    pub base_offset: i64,
+    pub last_offset: i64,
+    pub max_timestamp: i64,
+    pub attributes: i16,
+    pub producer_id: i64,
+    pub base_sequence: i32,
+    /// Bytes of the stored batch.
+    pub size: usize,
+    /// When the cleaner may drop its tombstones and markers (set the first time it kept them).
+    pub delete_horizon_ms: Option<i64>,
 }
 
 /// A consumer group's committed offset for one partition.
@@ -194,7 +218,8 @@ pub struct WriteSet {
     pub add_partitions: Vec<(Uuid, i32, i32)>,
     pub appends: Vec<(Uuid, i32, Batch)>,
     /// New heads of every partition this write set appends to, and of partitions whose log
-    /// start moved (DeleteRecords): both columns are set as given. Batches wholly below
+    /// start moved (DeleteRecords, retention) or whose stored batches changed (the cleaner):
+    /// next offset, log start and the stored counts are set as given. Batches wholly below
     /// `log_start_offset` are never read again and may be deleted.
     pub heads: Vec<PartitionRow>,
     /// Expired offsets and groups, removed first, each only if still expired: an offset not
@@ -224,6 +249,14 @@ pub struct WriteSet {
     /// Expired producer ids and transactional ids to remove (after the upserts above).
     pub delete_producers: Vec<i64>,
     pub delete_transactions: Vec<String>,
+    /// The cleaner's changes, applied after the appends: (topic, partition, base offset) of
+    /// batches removed; rebuilt batches replacing the stored one at their base offset; (topic,
+    /// partition, base offset, ms) delete horizons set; (topic, partition, offset, ms) how far
+    /// compaction got, and when.
+    pub delete_batches: Vec<(Uuid, i32, i64)>,
+    pub replace_batches: Vec<(Uuid, i32, Batch)>,
+    pub delete_horizons: Vec<(Uuid, i32, i64, i64)>,
+    pub cleaned: Vec<(Uuid, i32, i64, i64)>,
 }
 
 impl WriteSet {
@@ -246,6 +279,10 @@ impl WriteSet {
             && self.trim_aborted.is_empty()
             && self.delete_producers.is_empty()
             && self.delete_transactions.is_empty()
+            && self.delete_batches.is_empty()
+            && self.replace_batches.is_empty()
+            && self.delete_horizons.is_empty()
+            && self.cleaned.is_empty()
     }
 }
 
@@ -287,4 +324,12 @@ pub trait Store {
         partition: i32,
         from_offset: i64,
     ) -> Result<Option<Batch>, StoreError>;
+    /// The columns of up to `max_rows` batches ending at or after `from_offset`, ascending.
+    fn batch_metadata(
+        &mut self,
+        topic: Uuid,
+        partition: i32,
+        from_offset: i64,
+        max_rows: usize,
+    ) -> Result<Vec<BatchMeta>, StoreError>;
 }

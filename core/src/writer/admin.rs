@@ -126,6 +126,9 @@ impl Writer {
             Command::DeleteRecords { deletions, reply } => {
                 let _ = reply.send(self.delete_records(store, deletions));
             }
+            Command::Clean { step, reply } => {
+                let _ = reply.send(self.clean(store, step));
+            }
             Command::Produce { .. }
             | Command::Groups { .. }
             | Command::Read(_)

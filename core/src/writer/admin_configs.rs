@@ -140,11 +140,15 @@ impl Writer {
             if new_start > start {
                 ws.heads
                     .retain(|h| !(h.topic_id == id && h.partition == d.partition));
+                let stored = log.stored();
                 ws.heads.push(PartitionRow {
                     topic_id: id,
                     partition: d.partition,
                     next_offset: high_watermark,
                     log_start_offset: new_start,
+                    stored_bytes: stored.bytes,
+                    stored_batches: stored.batches,
+                    ..PartitionRow::default()
                 });
                 moves.push((log, new_start));
             }

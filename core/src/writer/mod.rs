@@ -15,6 +15,7 @@
 
 mod admin;
 mod admin_configs;
+mod clean;
 mod expiry;
 mod group_writes;
 mod produce;
@@ -35,6 +36,7 @@ use crate::store::{ExpiredOffset, GroupRow, OffsetRow, Store};
 
 pub use admin::{AdminResult, NewTopic};
 pub use admin_configs::{ConfigChange, DeleteRecordsResult, RecordsDeletion};
+pub use clean::{CleanStep, StepDone};
 pub use expiry::ExpiryPolicy;
 pub use reads::ReadQuery;
 pub use txn::{Begun, ProducerIdEpoch, TxnCommand, MAX_TRANSACTION_TIMEOUT_MS};
@@ -143,6 +145,11 @@ pub enum Command {
     Read(ReadQuery),
     /// Producer ids and transactions.
     Txn(TxnCommand),
+    /// One step of the cleaner (retention, compaction) on one partition.
+    Clean {
+        step: CleanStep,
+        reply: oneshot::Sender<KafkaResult<StepDone>>,
+    },
 }
 
 /// The writer's state: the registry it publishes to. Offsets come from the partition logs'

@@ -89,12 +89,16 @@ impl Writer {
         }
         changes.into_write_set(&mut ws);
 
-        for ((topic_id, partition), (log, _, _)) in &staged {
+        for ((topic_id, partition), (log, batches, _)) in &staged {
+            let stored = log.stored();
             ws.heads.push(PartitionRow {
                 topic_id: *topic_id,
                 partition: *partition,
                 next_offset: next[&(*topic_id, *partition)],
                 log_start_offset: log.log_start_offset(),
+                stored_bytes: stored.bytes + batches.iter().map(|b| b.bytes.len() as i64).sum::<i64>(),
+                stored_batches: stored.batches + batches.len() as i64,
+                ..PartitionRow::default()
             });
         }
 

@@ -5,10 +5,12 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use crate::log::Batch;
-use crate::store::{Store, StoreError};
+use crate::store::{BatchMeta, Store, StoreError};
 
 /// Largest chunk one stored read returns, whatever the client asked for.
 pub const MAX_READ_CHUNK: usize = 8 * 1024 * 1024;
+/// Most batch rows one metadata read returns.
+pub const MAX_META_ROWS: usize = 10_000;
 
 /// A read from the store.
 #[derive(Debug)]
@@ -36,6 +38,14 @@ pub enum ReadQuery {
         from_offset: i64,
         reply: oneshot::Sender<Result<Option<Batch>, StoreError>>,
     },
+    /// The columns (no bytes) of up to `max_rows` batches ending at or after `from_offset`.
+    Meta {
+        topic: Uuid,
+        partition: i32,
+        from_offset: i64,
+        max_rows: usize,
+        reply: oneshot::Sender<Result<Vec<BatchMeta>, StoreError>>,
+    },
 }
 
 impl ReadQuery {
@@ -46,6 +56,7 @@ impl ReadQuery {
             ReadQuery::ByTimestamp { reply, .. } | ReadQuery::MaxTimestamp { reply, .. } => {
                 reply.is_closed()
             }
+            ReadQuery::Meta { reply, .. } => reply.is_closed(),
         }
     }
 }
@@ -82,6 +93,16 @@ pub(super) fn serve<S: Store>(store: &mut S, q: ReadQuery) {
             reply,
         } => {
             let _ = reply.send(store.find_max_timestamp(topic, partition, from_offset));
+        }
+        ReadQuery::Meta {
+            topic,
+            partition,
+            from_offset,
+            max_rows,
+            reply,
+        } => {
+            let rows = max_rows.min(MAX_META_ROWS);
+            let _ = reply.send(store.batch_metadata(topic, partition, from_offset, rows));
         }
     }
 }

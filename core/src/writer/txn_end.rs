@@ -68,11 +68,15 @@ impl Writer {
                 });
             }
             ws.appends.push((topic_id, partition, batch.clone()));
+            let stored = log.stored();
             ws.heads.push(PartitionRow {
                 topic_id,
                 partition,
                 next_offset: batch.last_offset + 1,
                 log_start_offset: log.log_start_offset(),
+                stored_bytes: stored.bytes + batch.bytes.len() as i64,
+                stored_batches: stored.batches + 1,
+                ..PartitionRow::default()
             });
             published.push((
                 log,

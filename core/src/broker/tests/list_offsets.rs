@@ -9,7 +9,7 @@ use super::testkit::{batch, harness, harness_with, Harness};
 use crate::broker::topic_name;
 use crate::config::BrokerConfig;
 
-async fn list_offsets(
+pub(super) async fn list_offsets(
     h: &Harness,
     version: i16,
     topic: &str,

@@ -2,6 +2,7 @@
 //! `MemStore` (see `testkit`), and checks what a client would see.
 
 mod amplification;
+mod cleaner;
 mod classic_groups;
 mod cluster_admin;
 mod consumer_protocol;

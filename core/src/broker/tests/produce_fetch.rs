@@ -51,7 +51,7 @@ async fn produce_v(h: &Harness, version: i16, req: ProduceRequest) -> (i16, i64)
     }
 }
 
-fn fetch_req(topic: &str, id: Uuid, offset: i64, min_bytes: i32, max_wait_ms: i32) -> FetchRequest {
+pub(super) fn fetch_req(topic: &str, id: Uuid, offset: i64, min_bytes: i32, max_wait_ms: i32) -> FetchRequest {
     let mut p = FetchPartition::default();
     p.partition = 0;
     p.fetch_offset = offset;
@@ -68,7 +68,7 @@ fn fetch_req(topic: &str, id: Uuid, offset: i64, min_bytes: i32, max_wait_ms: i3
 }
 
 /// (error_code, high_watermark, records) of the one partition.
-async fn fetch(h: &Harness, version: i16, req: FetchRequest) -> (i16, i64, Bytes) {
+pub(super) async fn fetch(h: &Harness, version: i16, req: FetchRequest) -> (i16, i64, Bytes) {
     match h.call(version, req).await {
         Some(ResponseKind::Fetch(r)) => {
             let p = &r.responses[0].partitions[0];

@@ -224,17 +224,41 @@ pub fn batch_full(
     attributes: i16,
     records: &[(i64, &[u8])],
 ) -> Bytes {
+    let records: Vec<(i64, Option<&[u8]>, Option<&[u8]>)> =
+        records.iter().map(|(ts, v)| (*ts, None, Some(*v))).collect();
+    batch_records(producer_id, producer_epoch, base_sequence, attributes, &records)
+}
+
+/// An uncompressed RecordBatch v2 of (timestamp, key, value) records, no producer id.
+pub fn keyed_batch(records: &[(i64, Option<&[u8]>, Option<&[u8]>)]) -> Bytes {
+    batch_records(-1, -1, -1, 0, records)
+}
+
+/// A RecordBatch v2 of (timestamp, key, value) records with every producer field given.
+pub fn batch_records(
+    producer_id: i64,
+    producer_epoch: i16,
+    base_sequence: i32,
+    attributes: i16,
+    records: &[(i64, Option<&[u8]>, Option<&[u8]>)],
+) -> Bytes {
     let base_ts = records.first().map_or(0, |r| r.0);
     let max_ts = records.iter().map(|r| r.0).max().unwrap_or(0);
+    let field = |rec: &mut BytesMut, b: Option<&[u8]>| match b {
+        None => varint(rec, -1),
+        Some(b) => {
+            varint(rec, b.len() as i64);
+            rec.put_slice(b);
+        }
+    };
     let mut body = BytesMut::new();
-    for (i, (ts, value)) in records.iter().enumerate() {
+    for (i, (ts, key, value)) in records.iter().enumerate() {
         let mut rec = BytesMut::new();
         rec.put_i8(0);
         varint(&mut rec, ts - base_ts);
         varint(&mut rec, i as i64);
-        varint(&mut rec, -1);
-        varint(&mut rec, value.len() as i64);
-        rec.put_slice(value);
+        field(&mut rec, *key);
+        field(&mut rec, *value);
         varint(&mut rec, 0);
         varint(&mut body, rec.len() as i64);
         body.put_slice(&rec);

@@ -4,6 +4,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
+use super::encode::varint;
 use super::{attributes, write_crc, HEADER_LEN, LENGTH_PREFIX};
 
 /// A marker batch at base offset 0 (the writer stamps the real one; the CRC does not cover it).
@@ -40,14 +41,4 @@ pub fn control_batch(producer_id: i64, producer_epoch: i16, commit: bool, timest
     b.put_slice(&body);
     write_crc(&mut b);
     b.freeze()
-}
-
-/// Kafka's zigzag varint.
-fn varint(buf: &mut BytesMut, v: i64) {
-    let mut z = ((v << 1) ^ (v >> 63)) as u64;
-    while z >= 0x80 {
-        buf.put_u8((z as u8) | 0x80);
-        z >>= 7;
-    }
-    buf.put_u8(z as u8);
 }

@@ -2,8 +2,9 @@
 //!
 //! Owns: the header's field offsets, the attribute bits (codec, timestamp type, transactional,
 //! control), reading the header, stamping the broker-assigned base offset, the LogAppendTime
-//! rewrite, encoding control batches (transaction markers), and — in [`records`] — validating
-//! and decoding the records of a batch. Nothing outside this module reads or writes a batch by
+//! rewrite, encoding control batches (transaction markers), rebuilding a batch from some of its
+//! records (compaction, in [`encode`]), and — in [`records`] — validating and decoding the
+//! records of a batch. Nothing outside this module reads or writes a batch by
 //! byte offset.
 //!
 //! Must not touch: offset assignment, producer state, storage.
@@ -13,11 +14,13 @@
 //! batch length are outside the CRC.
 
 mod control;
+mod encode;
 mod records;
 
 use bytes::Bytes;
 
 pub use control::control_batch;
+pub use encode::rebuild;
 pub use records::{decode_records, validate_batches, BatchError, BatchInfo, Record};
 
 use super::compression::Compression;
@@ -104,8 +107,13 @@ fn write_crc(batch: &mut [u8]) {
 
 /// Split `data` into batches, check each one's length, magic and CRC, and hand it on with its
 /// header.
+///
+/// `strict` is for batches a producer sent: every offset delta present (the last one is the
+/// record count less one). Stored batches may have been compacted: records gone, offset deltas
+/// increasing with gaps, the last offset delta kept from before.
 fn for_each_batch(
     data: &[u8],
+    strict: bool,
     mut f: impl FnMut(&[u8], BatchInfo) -> Result<(), BatchError>,
 ) -> Result<(), BatchError> {
     if data.is_empty() {
@@ -133,14 +141,14 @@ fn for_each_batch(
         if crc32c::crc32c(covered) != crc {
             return Err(corrupt("CRC-32C mismatch"));
         }
-        let info = header(batch)?;
+        let info = header(batch, strict)?;
         f(batch, info)?;
         rest = rest.get(byte_len..).unwrap_or_default();
     }
     Ok(())
 }
 
-fn header(batch: &[u8]) -> Result<BatchInfo, BatchError> {
+fn header(batch: &[u8], strict: bool) -> Result<BatchInfo, BatchError> {
     let attrs = be_i16(batch, ATTRIBUTES)?;
     let compression = Compression::from_attributes(attrs).ok_or(
         BatchError::UnsupportedCompression(attrs & attributes::CODEC_MASK),
@@ -152,7 +160,12 @@ fn header(batch: &[u8]) -> Result<BatchInfo, BatchError> {
             "records_count {records_count}"
         )));
     }
-    if last_offset_delta != records_count - 1 {
+    let deltas_fit = if strict {
+        last_offset_delta == records_count - 1
+    } else {
+        last_offset_delta >= records_count - 1
+    };
+    if !deltas_fit {
         return Err(BatchError::InvalidRecord(format!(
             "last_offset_delta {last_offset_delta} with {records_count} records"
         )));

@@ -93,9 +93,9 @@ pub fn validate_batches(
 ) -> Result<Vec<BatchInfo>, BatchError> {
     let mut infos = Vec::new();
     let mut left = max_decompressed;
-    for_each_batch(records, |batch, mut info| {
+    for_each_batch(records, true, |batch, mut info| {
         let mut newest = i64::MIN;
-        let produced = visit_records(batch, &info, left, |r| {
+        let produced = visit_records(batch, &info, left, true, |r| {
             newest = newest.max(r.timestamp);
             Ok(())
         })?;
@@ -113,11 +113,12 @@ pub fn validate_batches(
     Ok(infos)
 }
 
-/// Decode the records of every batch in `batch` (normally one stored, offset-stamped batch).
+/// Decode the records of every batch in `batch` (normally one stored, offset-stamped batch, which
+/// compaction may have left with gaps between its records' offsets).
 pub fn decode_records(batch: &[u8], max_decompressed: usize) -> Result<Vec<Record>, BatchError> {
     let mut out = Vec::new();
-    for_each_batch(batch, |one, info| {
-        visit_records(one, &info, max_decompressed, |r| {
+    for_each_batch(batch, false, |one, info| {
+        visit_records(one, &info, max_decompressed, false, |r| {
             out.push(r.to_record()?);
             Ok(())
         })
@@ -154,12 +155,14 @@ impl RecordRef<'_> {
     }
 }
 
-/// Decompress if needed and parse every record, checking offset deltas run 0..count-1.
-/// Returns the bytes decompression produced (0 for an uncompressed batch).
+/// Decompress if needed and parse every record, checking offset deltas run 0..count-1 (`strict`)
+/// or increase within 0..=last_offset_delta (a compacted batch). Returns the bytes decompression
+/// produced (0 for an uncompressed batch).
 fn visit_records(
     batch: &[u8],
     info: &BatchInfo,
     max_decompressed: usize,
+    strict: bool,
     mut f: impl FnMut(RecordRef<'_>) -> Result<(), BatchError>,
 ) -> Result<usize, BatchError> {
     let section = batch.get(HEADER_LEN..).unwrap_or_default();
@@ -185,17 +188,24 @@ fn visit_records(
     }
     let log_append = attributes::is_log_append_time(info.attributes);
     let mut r = Reader(plain);
+    let mut previous: i32 = -1;
     for index in 0..count {
         let len = usize::try_from(r.varint()?).map_err(|_| invalid("negative record length"))?;
         let mut rec = Reader(r.take(len)?);
         let _attributes = rec.take(1)?;
         let ts_delta = rec.varlong()?;
         let offset_delta = rec.varint()?;
-        if usize::try_from(offset_delta).ok() != Some(index) {
+        let in_order = if strict {
+            usize::try_from(offset_delta).ok() == Some(index)
+        } else {
+            offset_delta > previous && offset_delta <= info.last_offset_delta
+        };
+        if !in_order {
             return Err(invalid(format!(
                 "offset delta {offset_delta} at index {index}"
             )));
         }
+        previous = offset_delta;
         let key = rec.nullable()?;
         let value = rec.nullable()?;
         let header_count =
