@@ -46,7 +46,3 @@ AS $$
        AND (read_records.to_offset IS NULL OR r."offset" <= read_records.to_offset)
      ORDER BY b.partition, r."offset"
 $$;
-
--- Nothing is granted to PUBLIC: a superuser grants what each role needs.
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA kafka FROM PUBLIC;
-REVOKE ALL ON ALL TABLES IN SCHEMA kafka FROM PUBLIC;

@@ -14,10 +14,16 @@ CREATE TABLE kafka.partitions (
     partition        integer NOT NULL CHECK (partition >= 0),
     next_offset      bigint NOT NULL DEFAULT 0,
     log_start_offset bigint NOT NULL DEFAULT 0,
+    -- The partition's rows in kafka.batches: their bytes and number.
+    stored_bytes     bigint NOT NULL DEFAULT 0,
+    stored_batches   bigint NOT NULL DEFAULT 0,
+    -- Compaction: every batch below cleaned_offset was compacted, last at last_cleaned_at.
+    cleaned_offset   bigint NOT NULL DEFAULT 0,
+    last_cleaned_at  timestamptz,
     PRIMARY KEY (topic_id, partition)
 );
 COMMENT ON TABLE kafka.partitions IS
-    'One row per partition: the next offset to assign (the high watermark) and the log start.';
+    'One row per partition: the next offset to assign (the high watermark), the log start, what it stores and how far compaction got.';
 
 -- One row per produced RecordBatch, stored verbatim with its base offset stamped in.
 -- No foreign key: the single writer guarantees the partition exists, and a per-row check
@@ -35,6 +41,9 @@ CREATE TABLE kafka.batches (
     producer_epoch smallint NOT NULL,
     base_sequence  integer NOT NULL,
     batch          bytea NOT NULL,
+    -- Set by the cleaner (ms since the epoch) the first time it keeps a batch holding a
+    -- tombstone, or a transaction marker: after it, those may be removed.
+    delete_horizon bigint,
     PRIMARY KEY (topic_id, partition, base_offset)
 );
 -- Batches are often compressed by the client already: store them out of line without pglz.

@@ -1,11 +1,16 @@
 //! pg_kafka's settings (GUCs) and their translation into the engine's `BrokerConfig`.
 //!
-//! All are read once when the worker starts (context postmaster: change them and restart).
+//! Most are read once when the worker starts (context postmaster: change them and restart); the
+//! log cleaner's settings and the broker-level topic defaults are reloaded on SIGHUP.
 
+use std::collections::BTreeMap;
 use std::ffi::{CStr, CString};
+use std::time::Duration;
 
+use pg_kafka_core::cleaner::Settings as CleanerSettings;
 use pg_kafka_core::config::BrokerConfig;
 use pg_kafka_core::group::Limits;
+use pg_kafka_core::log::configs;
 use pg_kafka_core::writer::ExpiryPolicy;
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
 
@@ -29,6 +34,12 @@ pub static AUTO_CREATE_TOPICS: GucSetting<bool> = GucSetting::<bool>::new(true);
 pub static OFFSETS_RETENTION_MIN: GucSetting<i32> = GucSetting::<i32>::new(7 * 24 * 60);
 pub static PRODUCER_ID_EXPIRATION_MS: GucSetting<i32> = GucSetting::<i32>::new(86_400_000);
 pub static TRANSACTIONAL_ID_EXPIRATION_MS: GucSetting<i32> = GucSetting::<i32>::new(604_800_000);
+pub static LOG_RETENTION_CHECK_INTERVAL_MS: GucSetting<i32> = GucSetting::<i32>::new(300_000);
+pub static LOG_RETENTION_S: GucSetting<i32> = GucSetting::<i32>::new(7 * 24 * 3600);
+pub static LOG_RETENTION_BYTES_KB: GucSetting<i32> = GucSetting::<i32>::new(-1);
+pub static LOG_CLEANUP_POLICY: GucSetting<Option<CString>> =
+    GucSetting::<Option<CString>>::new(Some(c"delete"));
+pub static LOG_CLEANER_STEP_KB: GucSetting<i32> = GucSetting::<i32>::new(8 * 1024);
 
 fn string(
     name: &'static CStr,
@@ -61,6 +72,27 @@ fn int(
         min,
         max,
         GucContext::Postmaster,
+        flags,
+    );
+}
+
+/// An integer setting that `pg_ctl reload` (SIGHUP) changes.
+fn reloadable(
+    name: &'static CStr,
+    short: &'static CStr,
+    setting: &'static GucSetting<i32>,
+    min: i32,
+    max: i32,
+    flags: GucFlags,
+) {
+    GucRegistry::define_int_guc(
+        name,
+        short,
+        c"",
+        setting,
+        min,
+        max,
+        GucContext::Sighup,
         flags,
     );
 }
@@ -193,6 +225,46 @@ pub fn define() {
         i32::MAX,
         GucFlags::UNIT_MS,
     );
+    reloadable(
+        c"pg_kafka.log_retention_check_interval",
+        c"How often the log cleaner applies retention and compaction (Kafka's log.retention.check.interval.ms).",
+        &LOG_RETENTION_CHECK_INTERVAL_MS,
+        1000,
+        i32::MAX,
+        GucFlags::UNIT_MS,
+    );
+    reloadable(
+        c"pg_kafka.log_retention",
+        c"Default retention.ms of topics that set none (Kafka's log.retention.ms); -1 keeps records for ever.",
+        &LOG_RETENTION_S,
+        -1,
+        i32::MAX,
+        GucFlags::UNIT_S,
+    );
+    reloadable(
+        c"pg_kafka.log_retention_bytes",
+        c"Default retention.bytes per partition of topics that set none (Kafka's log.retention.bytes); -1 for no limit.",
+        &LOG_RETENTION_BYTES_KB,
+        -1,
+        i32::MAX,
+        GucFlags::UNIT_KB,
+    );
+    reloadable(
+        c"pg_kafka.log_cleaner_step_size",
+        c"Most bytes of batches one cleaner step reads or rewrites while holding the writer.",
+        &LOG_CLEANER_STEP_KB,
+        64,
+        1024 * 1024,
+        GucFlags::UNIT_KB,
+    );
+    GucRegistry::define_string_guc(
+        c"pg_kafka.log_cleanup_policy",
+        c"Default cleanup.policy of topics that set none (Kafka's log.cleanup.policy): delete, compact, or compact,delete.",
+        c"",
+        &LOG_CLEANUP_POLICY,
+        GucContext::Sighup,
+        GucFlags::default(),
+    );
     GucRegistry::define_bool_guc(
         c"pg_kafka.auto_create_topics",
         c"Create unknown topics on Metadata and Produce.",
@@ -262,4 +334,44 @@ pub fn expiry_policy() -> ExpiryPolicy {
         transactional_id_expiration_ms: i64::from(TRANSACTIONAL_ID_EXPIRATION_MS.get()),
         ..ExpiryPolicy::default()
     }
+}
+
+/// The cleaner's settings (reloadable).
+pub fn cleaner_settings() -> CleanerSettings {
+    CleanerSettings {
+        check_interval: Duration::from_millis(LOG_RETENTION_CHECK_INTERVAL_MS.get().max(1) as u64),
+        step_bytes: LOG_CLEANER_STEP_KB.get().max(1) as usize * 1024,
+        ..CleanerSettings::default()
+    }
+}
+
+/// Broker-level defaults of topic configs (reloadable): retention.ms, retention.bytes and
+/// cleanup.policy for topics that set none. A policy Kafka would refuse falls back to `delete`,
+/// with a warning from the caller.
+pub fn topic_defaults() -> (BTreeMap<String, String>, Option<String>) {
+    let mut out = BTreeMap::new();
+    let retention_ms = match LOG_RETENTION_S.get() {
+        r if r < 0 => -1i64,
+        r => i64::from(r) * 1000,
+    };
+    out.insert("retention.ms".to_owned(), retention_ms.to_string());
+    let retention_bytes = match LOG_RETENTION_BYTES_KB.get() {
+        b if b < 0 => -1i64,
+        b => i64::from(b) * 1024,
+    };
+    out.insert("retention.bytes".to_owned(), retention_bytes.to_string());
+    let policy = text(&LOG_CLEANUP_POLICY).unwrap_or_else(|| "delete".into());
+    let mut problem = None;
+    let policy = match configs::validate("cleanup.policy", &policy) {
+        Ok(p) => p,
+        Err(e) => {
+            problem = Some(format!(
+                "pg_kafka.log_cleanup_policy {policy:?} is not a valid cleanup.policy ({}); using delete",
+                e.message().unwrap_or("invalid")
+            ));
+            "delete".to_owned()
+        }
+    };
+    out.insert("cleanup.policy".to_owned(), policy);
+    (out, problem)
 }

@@ -10,6 +10,7 @@ macro_rules! query {
 }
 
 pub(crate) mod bytea_array;
+mod cleaner;
 mod consistency;
 mod guc;
 mod memory;
@@ -18,6 +19,7 @@ mod shmem;
 mod sql;
 mod statistics;
 pub(crate) mod store;
+mod store_cleaner;
 pub(crate) mod store_groups;
 mod store_producers;
 mod txn;

@@ -7,6 +7,7 @@
 //! backend asks for a fresh view (`request`), wakes the worker's latch, and waits until the
 //! worker has written one (`published` reaches its ticket); every write is framed by a sequence
 //! number that is odd while it runs, so a reader copies the slots and retries if it changed.
+//! `kafka.run_cleaner()` asks for a cleaner pass the same way, by ticket, and reads its report.
 //! Nothing here decodes bytes a client sent.
 
 use std::sync::atomic::{fence, AtomicI32, AtomicU32, AtomicU64, Ordering};
@@ -30,7 +31,17 @@ struct Header {
     capacity: AtomicU32,
     /// The view lists every partition (false when there were more than `capacity`).
     complete: AtomicU32,
+    /// Cleaner passes asked for by `kafka.run_cleaner()`, the newest one finished, and its
+    /// report (`REPORT_FIELDS` counters, written before `cleaner_done`).
+    cleaner_asked: AtomicU64,
+    cleaner_done: AtomicU64,
+    /// Odd while the worker writes `report`.
+    report_seq: AtomicU64,
+    report: [AtomicU64; REPORT_FIELDS],
 }
+
+/// Counters of one cleaner pass report.
+pub const REPORT_FIELDS: usize = 10;
 
 /// One partition as the worker's memory holds it.
 #[repr(C)]
@@ -128,6 +139,80 @@ pub fn register_worker() {
     }
 }
 
+/// Set the worker's latch (backends), so it looks at what was asked at once.
+fn wake_worker(h: &Header) {
+    let pid = h.worker_pid.load(Ordering::Acquire);
+    if pid > 0 {
+        // SAFETY: a backend's main thread; BackendPidGetProc returns null for a gone process.
+        unsafe {
+            let proc_ = pg_sys::BackendPidGetProc(pid);
+            if !proc_.is_null() {
+                pg_sys::SetLatch(&mut (*proc_).procLatch);
+            }
+        }
+    }
+}
+
+/// Whether the worker process is alive (backends).
+fn worker_alive(h: &Header) -> bool {
+    let pid = h.worker_pid.load(Ordering::Acquire);
+    // SAFETY: BackendPidGetProc only looks the pid up in the proc array.
+    pid > 0 && !unsafe { pg_sys::BackendPidGetProc(pid) }.is_null()
+}
+
+/// The ticket of a cleaner pass asked for and not started yet (worker only).
+pub fn cleaner_wanted() -> Option<u64> {
+    let h = header()?;
+    let asked = h.cleaner_asked.load(Ordering::Acquire);
+    (asked > h.cleaner_done.load(Ordering::Acquire)).then_some(asked)
+}
+
+/// Publish the report of the pass that served every ticket up to `ticket` (worker only).
+pub fn cleaner_finished(ticket: u64, report: [u64; REPORT_FIELDS]) {
+    let Some(h) = header() else { return };
+    h.report_seq.fetch_add(1, Ordering::AcqRel);
+    fence(Ordering::Release);
+    for (slot, v) in h.report.iter().zip(report) {
+        slot.store(v, Ordering::Relaxed);
+    }
+    fence(Ordering::Release);
+    h.report_seq.fetch_add(1, Ordering::AcqRel);
+    h.cleaner_done.fetch_max(ticket, Ordering::AcqRel);
+}
+
+/// Ask the worker for a full cleaner pass and wait for its report (backends). Waits as long as
+/// the pass takes, answering cancels and statement_timeout; fails if the worker goes away.
+pub fn run_cleaner() -> Result<[u64; REPORT_FIELDS], String> {
+    let h = header().ok_or("pg_kafka is not in shared_preload_libraries")?;
+    if !worker_alive(h) {
+        return Err("the pg_kafka worker is not running".into());
+    }
+    let ticket = h.cleaner_asked.fetch_add(1, Ordering::AcqRel) + 1;
+    wake_worker(h);
+    let mut checked = Instant::now();
+    loop {
+        if h.cleaner_done.load(Ordering::Acquire) >= ticket {
+            let seq = h.report_seq.load(Ordering::Acquire);
+            let report = std::array::from_fn(|i| h.report[i].load(Ordering::Relaxed));
+            fence(Ordering::Acquire);
+            // A newer report was being written while this one was copied: read it again.
+            if seq % 2 == 0 && h.report_seq.load(Ordering::Acquire) == seq {
+                return Ok(report);
+            }
+            std::thread::yield_now();
+            continue;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        pgrx::check_for_interrupts!();
+        if checked.elapsed() >= Duration::from_secs(1) {
+            checked = Instant::now();
+            if !worker_alive(h) {
+                return Err("the pg_kafka worker stopped before the pass finished".into());
+            }
+        }
+    }
+}
+
 /// Whether a backend asked for a view the worker has not written yet.
 pub fn wanted() -> bool {
     header()
@@ -173,16 +258,7 @@ pub fn publish(partitions: impl Iterator<Item = (Uuid, i32, i64, i64, i64, i64)>
 pub fn snapshot(timeout: Duration) -> Result<(Vec<PartitionView>, bool), String> {
     let h = header().ok_or("pg_kafka is not in shared_preload_libraries")?;
     let ticket = h.requested.fetch_add(1, Ordering::AcqRel) + 1;
-    let pid = h.worker_pid.load(Ordering::Acquire);
-    if pid > 0 {
-        // SAFETY: a backend's main thread; BackendPidGetProc returns null for a gone process.
-        unsafe {
-            let proc_ = pg_sys::BackendPidGetProc(pid);
-            if !proc_.is_null() {
-                pg_sys::SetLatch(&mut (*proc_).procLatch);
-            }
-        }
-    }
+    wake_worker(h);
     let deadline = Instant::now() + timeout;
     while h.published.load(Ordering::Acquire) < ticket {
         if Instant::now() > deadline {

@@ -1,5 +1,6 @@
 //! SQL objects: the schema (sql/schema.sql), consumer-group views (sql/groups.sql), the batch
-//! decoder behind kafka.decode_batch, and the record views and functions (sql/records.sql).
+//! decoder behind kafka.decode_batch, the record views and functions (sql/records.sql), the
+//! cleaner's view (sql/cleaner.sql), and privileges, last (sql/privileges.sql).
 
 use pg_kafka_core::protocol::batch::decode_records;
 use pgrx::prelude::*;
@@ -49,6 +50,18 @@ pgrx::extension_sql_file!(
 pgrx::extension_sql_file!(
     "../../sql/records.sql",
     name = "records",
-    requires = [decode_batch_raw, "groups"],
+    requires = [decode_batch_raw, "groups"]
+);
+
+pgrx::extension_sql_file!(
+    "../../sql/cleaner.sql",
+    name = "cleaner",
+    requires = ["records", pg::memory::partition_memory]
+);
+
+pgrx::extension_sql_file!(
+    "../../sql/privileges.sql",
+    name = "privileges",
+    requires = ["cleaner", pg::cleaner::run_cleaner],
     finalize
 );

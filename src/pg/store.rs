@@ -16,7 +16,7 @@ use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult, SpiTupleTable};
 
 use super::bytea_array::ByteaArray;
-use super::{plans, store_groups, store_producers, txn};
+use super::{plans, store_cleaner, store_groups, store_producers, txn};
 
 /// Batches fetched per statement by chunked reads.
 const CHUNK_ROWS: i64 = 16;
@@ -152,12 +152,22 @@ pub(crate) fn write(client: &mut SpiClient<'_>, ws: &WriteSet) -> SpiResult<()> 
         ];
         plans::insert_batches(&args)?;
     }
+    store_cleaner::write(client, ws)?;
     if !ws.heads.is_empty() {
         let topic: Vec<pgrx::Uuid> = ws.heads.iter().map(|h| uuid(&h.topic_id)).collect();
         let partition: Vec<i32> = ws.heads.iter().map(|h| h.partition).collect();
         let next: Vec<i64> = ws.heads.iter().map(|h| h.next_offset).collect();
         let start: Vec<i64> = ws.heads.iter().map(|h| h.log_start_offset).collect();
-        let args: [DatumWithOid; 4] = [topic.into(), partition.into(), next.into(), start.into()];
+        let bytes: Vec<i64> = ws.heads.iter().map(|h| h.stored_bytes).collect();
+        let count: Vec<i64> = ws.heads.iter().map(|h| h.stored_batches).collect();
+        let args: [DatumWithOid; 6] = [
+            topic.into(),
+            partition.into(),
+            next.into(),
+            start.into(),
+            bytes.into(),
+            count.into(),
+        ];
         client.update(query!("update_heads"), None, &args)?;
     }
     store_groups::write(client, ws)?;
@@ -185,6 +195,10 @@ impl Store for SpiStore {
                         partition: row.get::<i32>(2)?.unwrap_or_default(),
                         next_offset: row.get::<i64>(3)?.unwrap_or_default(),
                         log_start_offset: row.get::<i64>(4)?.unwrap_or_default(),
+                        stored_bytes: row.get::<i64>(5)?.unwrap_or_default(),
+                        stored_batches: row.get::<i64>(6)?.unwrap_or_default(),
+                        cleaned_offset: row.get::<i64>(7)?.unwrap_or_default(),
+                        cleaned_at_ms: row.get::<i64>(8)?,
                     });
                 }
                 (snap.groups, snap.offsets) = store_groups::load(client)?;
@@ -303,6 +317,20 @@ impl Store for SpiStore {
                 let args: [DatumWithOid; 3] =
                     [uuid(&topic).into(), partition.into(), from_offset.into()];
                 Ok(batches(client.select(query!("select_max_timestamp"), None, &args)?)?.pop())
+            })
+        })
+    }
+
+    fn batch_metadata(
+        &mut self,
+        topic: uuid::Uuid,
+        partition: i32,
+        from_offset: i64,
+        max_rows: usize,
+    ) -> Result<Vec<pg_kafka_core::store::BatchMeta>, StoreError> {
+        in_txn(|| {
+            Spi::connect(|client| {
+                store_cleaner::batch_metadata(&client, topic, partition, from_offset, max_rows)
             })
         })
     }

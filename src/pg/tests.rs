@@ -33,9 +33,15 @@ mod tests {
             "expiries_remove_only_what_is_still_expired",
             "deleting_a_topic_removes_its_batches_heads_and_offsets",
             "recovery_rebuilds_memory_from_what_was_committed",
+            "cleaner_changes_remove_replace_and_checkpoint",
         ];
         let all: Vec<&str> = CASES.iter().map(|(n, _)| *n).collect();
         assert_eq!(all, here, "add a #[pg_test] for each new conformance case");
+    }
+
+    #[pg_test]
+    fn spi_store_cleaner_changes_remove_replace_and_checkpoint() {
+        conformance("cleaner_changes_remove_replace_and_checkpoint");
     }
 
     #[pg_test]
@@ -157,6 +163,7 @@ mod tests {
             partition: 1,
             next_offset: 5,
             log_start_offset: 0,
+            ..PartitionRow::default()
         });
         Spi::connect_mut(|c| crate::pg::store::write(c, &ws)).unwrap();
 
@@ -219,6 +226,7 @@ mod tests {
             partition: 1,
             next_offset: 10,
             log_start_offset: 0,
+            ..PartitionRow::default()
         });
         ws.commit_offsets.push(OffsetRow {
             group_id: "g1".into(),

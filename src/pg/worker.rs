@@ -6,10 +6,11 @@
 //! writer (group commit). SIGTERM stops cleanly; postmaster death exits. A panic here exits with
 //! code 1 and the postmaster restarts the worker after `RESTART_DELAY`.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use pg_kafka_core::broker::Ctx;
+use pg_kafka_core::cleaner::{Cleaner, PassReport, PendingPass};
 use pg_kafka_core::group::Coordinator;
 use pg_kafka_core::log::Registry;
 use pg_kafka_core::writer::Writer;
@@ -57,6 +58,8 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
         config.max_topics,
         config.max_partitions,
     ));
+    let cleaner_settings = Arc::new(RwLock::new(guc::cleaner_settings()));
+    reload_topic_defaults(&registry);
     let mut store = SpiStore;
     match statistics::ensure() {
         Ok(Some(ms)) => {
@@ -91,13 +94,15 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
         recovered.groups,
         recovered.offsets,
     ));
+    let cleaner = Cleaner::new(registry.clone(), bridge.clone(), cleaner_settings.clone());
     let ctx = Arc::new(Ctx {
         config: config.clone(),
         registry: registry.clone(),
         bridge,
         groups,
     });
-    let server = match net::start(ctx, NET_THREADS) {
+    let starting = cleaner.clone();
+    let server = match net::start(ctx, NET_THREADS, move || starting.start()) {
         Ok(s) => s,
         Err(e) => panic!(
             "pg_kafka: cannot listen on {}:{}: {e}",
@@ -121,9 +126,13 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
     let mut checked = std::time::Instant::now();
     // Commands were left queued when the last burst of work yielded for housekeeping.
     let mut backlog = false;
+    // A pass `kafka.run_cleaner()` asked for: its ticket and where its report arrives.
+    let mut pass: Option<(u64, PendingPass)> = None;
     'serve: loop {
         let sleep = if backlog {
             Duration::ZERO
+        } else if pass.is_some() {
+            PASS_POLL
         } else {
             Duration::from_secs(1)
         };
@@ -143,7 +152,10 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
         if BackgroundWorker::sighup_received() {
             // SAFETY: main thread; reloads postgresql.conf as every backend does on SIGHUP.
             unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
+            *cleaner_settings.write().unwrap_or_else(|e| e.into_inner()) = guc::cleaner_settings();
+            reload_topic_defaults(writer.registry());
         }
+        pass = serve_cleaner_asks(&cleaner, pass);
         writer.tick(&mut store);
         if shmem::wanted() {
             publish_view(writer.registry());
@@ -170,6 +182,54 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
     }
     log!("pg_kafka: shutting down");
     server.shutdown();
+}
+
+/// How often the loop looks for the report of a pass a backend is waiting for.
+const PASS_POLL: Duration = Duration::from_millis(20);
+
+/// Start the pass a backend asked for, or hand the finished one's report to shared memory.
+fn serve_cleaner_asks(
+    cleaner: &Cleaner,
+    pass: Option<(u64, PendingPass)>,
+) -> Option<(u64, PendingPass)> {
+    match pass {
+        None => shmem::cleaner_wanted().map(|ticket| (ticket, cleaner.ask_pending())),
+        Some((ticket, mut pending)) => match pending.poll() {
+            None => Some((ticket, pending)),
+            Some(done) => {
+                // A cleaner that stopped (never, while serving) reports nothing: say so as an error.
+                let r = done.unwrap_or(PassReport {
+                    errors: 1,
+                    ..PassReport::default()
+                });
+                shmem::cleaner_finished(
+                    ticket,
+                    [
+                        r.partitions,
+                        r.bytes_examined,
+                        r.batches_removed,
+                        r.bytes_removed,
+                        r.batches_rewritten,
+                        r.rewritten_from,
+                        r.rewritten_to,
+                        r.log_starts_moved,
+                        r.errors,
+                        r.millis,
+                    ],
+                );
+                None
+            }
+        },
+    }
+}
+
+/// Broker-level topic defaults from the settings (at start and on reload).
+fn reload_topic_defaults(registry: &Registry) {
+    let (defaults, problem) = guc::topic_defaults();
+    if let Some(p) = problem {
+        warning!("pg_kafka: {p}");
+    }
+    registry.set_topic_defaults(defaults);
 }
 
 /// Cache bytes freed since the last trim after which the heap is trimmed.

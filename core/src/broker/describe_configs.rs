@@ -1,10 +1,10 @@
 //! DescribeConfigs (v1-4): topic configs from the topic-config model (the topic's own value,
-//! source DYNAMIC_TOPIC_CONFIG, else Kafka's default, source DEFAULT_CONFIG) and this broker's
-//! configs, read-only, with values from `BrokerConfig`.
+//! source DYNAMIC_TOPIC_CONFIG, else the broker-level default the settings give, source
+//! STATIC_BROKER_CONFIG, else Kafka's default, source DEFAULT_CONFIG) and this broker's configs,
+//! read-only, with values from `BrokerConfig` and the registry's topic defaults
+//! (log.retention.ms/hours/bytes, log.cleanup.policy).
 //!
-//! Owns no state: reads the registry. What is reported is what is stored: a topic with
-//! cleanup.policy=compact reports compact (Connect checks it) although nothing is compacted; the
-//! documentation field says which configs are enforced.
+//! Owns no state: reads the registry. The documentation field says which configs are enforced.
 
 use std::collections::BTreeMap;
 
@@ -18,7 +18,7 @@ use kafka_protocol::ResponseError;
 use super::{dedup_by, message, ready, str_bytes, Call, Reply};
 use crate::config::BrokerConfig;
 use crate::error::{KafkaError, KafkaResult};
-use crate::log::configs::{ConfigType, TOPIC_CONFIGS};
+use crate::log::configs::{ConfigDef, ConfigType, TOPIC_CONFIGS};
 
 /// Kafka's resource types.
 pub(super) const RESOURCE_TOPIC: i8 = 2;
@@ -55,13 +55,17 @@ pub(super) async fn handle(c: &Call<'_>, mut req: DescribeConfigsRequest) -> Rep
         out.error_message = None;
         let entries = match r.resource_type {
             RESOURCE_TOPIC => match ctx.registry.get(r.resource_name.as_str()) {
-                Some(t) => Ok(topic_entries(&t.configs)),
+                Some(t) => Ok(topic_entries(&t.configs, &ctx.registry.topic_defaults())),
                 None => Err(KafkaError::with_message(
                     ResponseError::UnknownTopicOrPartition,
                     format!("unknown topic {:?}", r.resource_name.as_str()),
                 )),
             },
-            RESOURCE_BROKER => broker_resource(&ctx.config, r.resource_name.as_str()),
+            RESOURCE_BROKER => broker_resource(
+                &ctx.config,
+                &ctx.registry.topic_defaults(),
+                r.resource_name.as_str(),
+            ),
             other => Err(KafkaError::with_message(
                 ResponseError::InvalidRequest,
                 format!("resource type {other} is not supported: only topics (2) and brokers (4)"),
@@ -119,15 +123,23 @@ fn render(version: i16, req: &DescribeConfigsRequest, e: Entry) -> DescribeConfi
     c
 }
 
-fn topic_entries(configs: &BTreeMap<String, String>) -> Vec<Entry> {
+/// A topic config's broker-level value: from the settings, else Kafka's default.
+fn broker_default(d: &ConfigDef, defaults: &BTreeMap<String, String>) -> (String, i8) {
+    match defaults.get(d.name) {
+        Some(v) => (v.clone(), SOURCE_STATIC_BROKER),
+        None => (d.default.to_owned(), SOURCE_DEFAULT),
+    }
+}
+
+fn topic_entries(
+    configs: &BTreeMap<String, String>,
+    defaults: &BTreeMap<String, String>,
+) -> Vec<Entry> {
     TOPIC_CONFIGS
         .iter()
         .map(|d| {
-            let default = (
-                d.broker_synonym.to_owned(),
-                d.default.to_owned(),
-                SOURCE_DEFAULT,
-            );
+            let (value, source) = broker_default(d, defaults);
+            let default = (d.broker_synonym.to_owned(), value.clone(), source);
             match configs.get(d.name) {
                 Some(v) => Entry {
                     name: d.name.to_owned(),
@@ -140,8 +152,8 @@ fn topic_entries(configs: &BTreeMap<String, String>) -> Vec<Entry> {
                 },
                 None => Entry {
                     name: d.name.to_owned(),
-                    value: d.default.to_owned(),
-                    source: SOURCE_DEFAULT,
+                    value,
+                    source,
                     kind: d.kind,
                     read_only: false,
                     synonyms: vec![default],
@@ -153,7 +165,11 @@ fn topic_entries(configs: &BTreeMap<String, String>) -> Vec<Entry> {
 }
 
 /// This broker's configs for resource name "" (cluster default) or its node id.
-fn broker_resource(config: &BrokerConfig, name: &str) -> KafkaResult<Vec<Entry>> {
+fn broker_resource(
+    config: &BrokerConfig,
+    defaults: &BTreeMap<String, String>,
+    name: &str,
+) -> KafkaResult<Vec<Entry>> {
     if !name.is_empty() && name != config.node_id.to_string() {
         return Err(KafkaError::with_message(
             ResponseError::InvalidRequest,
@@ -163,10 +179,10 @@ fn broker_resource(config: &BrokerConfig, name: &str) -> KafkaResult<Vec<Entry>>
             ),
         ));
     }
-    Ok(broker_entries(config))
+    Ok(broker_entries(config, defaults))
 }
 
-fn broker_entries(config: &BrokerConfig) -> Vec<Entry> {
+fn broker_entries(config: &BrokerConfig, defaults: &BTreeMap<String, String>) -> Vec<Entry> {
     let listener = |host: &str, port: u16| format!("PLAINTEXT://{host}:{port}");
     #[rustfmt::skip]
     let fixed: [(&str, String, i8, ConfigType, &'static str); 12] = [
@@ -200,18 +216,32 @@ fn broker_entries(config: &BrokerConfig) -> Vec<Entry> {
         if entries.iter().any(|e| e.name == d.broker_synonym) {
             continue;
         }
+        let (value, source) = broker_default(d, defaults);
         entries.push(Entry {
             name: d.broker_synonym.to_owned(),
-            value: d.default.to_owned(),
-            source: SOURCE_DEFAULT,
+            synonyms: vec![(d.broker_synonym.to_owned(), value.clone(), source)],
+            value,
+            source,
             kind: d.kind,
             read_only: true,
-            synonyms: vec![(
-                d.broker_synonym.to_owned(),
-                d.default.to_owned(),
-                SOURCE_DEFAULT,
-            )],
             doc: d.doc,
+        });
+    }
+    // Kafka's coarser synonym of log.retention.ms.
+    if let Some(ms) = entries.iter().find(|e| e.name == "log.retention.ms") {
+        let hours = match ms.value.parse::<i64>() {
+            Ok(ms) if ms >= 0 => (ms / 3_600_000).to_string(),
+            _ => "-1".to_owned(),
+        };
+        let source = ms.source;
+        entries.push(Entry {
+            name: "log.retention.hours".to_owned(),
+            synonyms: vec![("log.retention.hours".to_owned(), hours.clone(), source)],
+            value: hours,
+            source,
+            kind: ConfigType::Int,
+            read_only: true,
+            doc: "log.retention.ms in whole hours (the pg_kafka.log_retention setting).",
         });
     }
     entries.sort_by(|a, b| a.name.cmp(&b.name));

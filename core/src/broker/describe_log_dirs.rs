@@ -1,8 +1,8 @@
 //! DescribeLogDirs (v1-4): one log dir, "/pg_kafka", holding every partition.
 //!
-//! Owns no state: reads the registry. Records live in Postgres, so the sizes are what memory
-//! knows: the bytes of the partition's cached batches, exact when the whole log fits the cache
-//! window, a lower bound otherwise. Total and usable bytes are unknown (-1).
+//! Owns no state: reads the registry. A partition's size is the bytes of its stored batches (as
+//! the writer counts them; Postgres' own row and TOAST overhead is not in it). Total and usable
+//! bytes are unknown (-1).
 
 use kafka_protocol::messages::describe_log_dirs_response::{
     DescribeLogDirsPartition, DescribeLogDirsResult, DescribeLogDirsTopic,
@@ -63,7 +63,7 @@ fn describe(t: &Topic, only: Option<&HashSet<i32>>) -> DescribeLogDirsTopic {
             }
             let mut p = DescribeLogDirsPartition::default();
             p.partition_index = index;
-            p.partition_size = i64::try_from(log.cached_bytes()).unwrap_or(i64::MAX);
+            p.partition_size = log.stored().bytes.max(0);
             p.offset_lag = 0;
             p.is_future_key = false;
             Some(p)

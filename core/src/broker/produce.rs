@@ -74,7 +74,7 @@ pub(super) async fn handle(c: &Call<'_>, req: ProduceRequest) -> Reply {
         // has copied the batches out of it.
         layout.push((TopicName(StrBytes::from_string(t.name.0.to_string())), parts));
     }
-    let checked = validate(ctx.config.max_request_size, work, transactional).await;
+    let checked = validate(ctx, work, transactional).await;
     // Slots now index `appends`; a partition that failed validation fails here.
     let mut index = vec![usize::MAX; checked.len()];
     let mut failed = vec![None; checked.len()];
@@ -176,10 +176,17 @@ static VALIDATORS: Semaphore = Semaphore::const_new(2);
 /// Validate every partition's records of one request, decompressing at most `max_decompressed`
 /// bytes across all of them.
 async fn validate(
-    max_decompressed: usize,
+    ctx: &Ctx,
     work: Vec<(Arc<Topic>, i32, Option<Bytes>)>,
     transactional: bool,
 ) -> Vec<(Arc<Topic>, i32, KafkaResult<Vec<PendingBatch>>)> {
+    let max_decompressed = ctx.config.max_request_size;
+    // Which topics refuse keyless records, decided once per request (it reads the defaults).
+    let compacted: std::collections::HashSet<uuid::Uuid> = work
+        .iter()
+        .filter(|(t, _, _)| ctx.registry.is_compacted(t))
+        .map(|(t, _, _)| t.id)
+        .collect();
     // What to answer if validation itself fails (a panic in a codec): a storage error each.
     let keys: Vec<(Arc<Topic>, i32)> = work.iter().map(|w| (w.0.clone(), w.1)).collect();
     let failed = |keys: Vec<(Arc<Topic>, i32)>| {
@@ -194,7 +201,8 @@ async fn validate(
         let mut left = max_decompressed;
         work.into_iter()
             .map(|(topic, partition, records)| {
-                let r = pending(&topic, partition, records, transactional, &mut left);
+                let compacted = compacted.contains(&topic.id);
+                let r = pending(&topic, partition, records, transactional, compacted, &mut left);
                 (topic, partition, r)
             })
             .collect()
@@ -207,6 +215,7 @@ fn pending(
     partition: i32,
     records: Option<Bytes>,
     transactional: bool,
+    compacted: bool,
     decompress_left: &mut usize,
 ) -> KafkaResult<Vec<PendingBatch>> {
     if topic.partition(partition).is_none() {
@@ -225,6 +234,15 @@ fn pending(
     let mut at = 0usize;
     for info in infos {
         check(&info, limit, transactional)?;
+        if info.keyless && compacted {
+            return Err(KafkaError::with_message(
+                ResponseError::InvalidRecord,
+                format!(
+                    "Compacted topic cannot accept message without key in topic partition {}-{partition}.",
+                    topic.name
+                ),
+            ));
+        }
         if codec.is_some_and(|c| c != info.compression) {
             return Err(ResponseError::InvalidRecord.into());
         }

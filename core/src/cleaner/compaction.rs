@@ -12,7 +12,10 @@
 //! - a transaction marker stays until its own delete horizon has passed;
 //! - never touched: a batch at or past the cleanable end (the newest batch, the last stable
 //!   offset, min.compaction.lag.ms), and each producer's recent batches, which hold the sequence
-//!   state that deduplicates its retries.
+//!   state that deduplicates its retries. Kafka keeps only each producer's last batch, because
+//!   its producer-state snapshots remember the last five; here recovery rebuilds that state from
+//!   the rows themselves, so the last five (`PRODUCER_BATCHES_KEPT`) stay until the producer id
+//!   expires. Aborted records and superseded values in them go once they are older.
 
 use std::collections::HashMap;
 
@@ -86,9 +89,9 @@ impl OffsetMap {
 
 /// Whether a batch of producer `pid` at `base_offset` belongs to an aborted transaction.
 pub fn is_aborted(aborted: &[AbortedTxn], pid: i64, base_offset: i64) -> bool {
-    aborted
-        .iter()
-        .any(|a| a.producer_id == pid && a.first_offset <= base_offset && base_offset <= a.last_offset)
+    aborted.iter().any(|a| {
+        a.producer_id == pid && a.first_offset <= base_offset && base_offset <= a.last_offset
+    })
 }
 
 /// What becomes of one batch.

@@ -23,7 +23,7 @@ mod retention;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -31,7 +31,7 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 use uuid::Uuid;
 
 use crate::error::{KafkaError, KafkaResult};
-use crate::log::{configs, Batch, PartitionLog, ReadResult, Registry, Topic};
+use crate::log::{Batch, PartitionLog, ReadResult, Registry, Topic};
 use crate::net::Bridge;
 use crate::protocol::batch::{self, attributes, Record};
 use crate::store::{BatchMeta, StoreError};
@@ -53,9 +53,6 @@ const MAX_DECODED: usize = 256 << 20;
 pub struct Settings {
     /// How often a pass runs (`pg_kafka.log_retention_check_interval`).
     pub check_interval: Duration,
-    /// Broker-level defaults of topic configs (`retention.ms`, `retention.bytes`,
-    /// `cleanup.policy`), by topic config name; others default to Kafka's.
-    pub defaults: BTreeMap<String, String>,
     /// Most bytes of batches one step reads or rewrites.
     pub step_bytes: usize,
     /// Most memory for one partition's key map.
@@ -66,7 +63,6 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             check_interval: Duration::from_secs(300),
-            defaults: BTreeMap::new(),
             step_bytes: 8 << 20,
             map_bytes: 64 << 20,
         }
@@ -110,13 +106,34 @@ pub struct Cleaner {
     decoding: Semaphore,
     /// Partitions whose log start moved: rows below it may still be stored.
     below_start: std::sync::Mutex<HashSet<(Uuid, i32)>>,
+    /// Passes asked for (`kafka.run_cleaner()`), taken by the running loop.
+    asks: mpsc::UnboundedSender<PassRequest>,
+    asked: std::sync::Mutex<Option<mpsc::UnboundedReceiver<PassRequest>>>,
 }
 
 /// Ask a running cleaner for a full pass now.
 pub type PassRequest = oneshot::Sender<PassReport>;
 
+/// A pass asked for with [`Cleaner::ask`], polled by a thread outside the runtime.
+pub struct PendingPass(oneshot::Receiver<PassReport>);
+
+impl PendingPass {
+    /// None while the pass runs; then its report (None inside if the cleaner stopped first).
+    pub fn poll(&mut self) -> Option<Option<PassReport>> {
+        match self.0.try_recv() {
+            Ok(r) => Some(Some(r)),
+            Err(oneshot::error::TryRecvError::Empty) => None,
+            Err(oneshot::error::TryRecvError::Closed) => Some(None),
+        }
+    }
+}
+
 impl Cleaner {
-    pub fn new(registry: Arc<Registry>, bridge: Bridge, settings: Arc<RwLock<Settings>>) -> Arc<Self> {
+    pub fn new(
+        registry: Arc<Registry>,
+        bridge: Bridge,
+        settings: Arc<RwLock<Settings>>,
+    ) -> Arc<Self> {
         // After a start, any partition with a log start may have rows below it.
         let below: HashSet<(Uuid, i32)> = registry
             .all()
@@ -130,26 +147,47 @@ impl Cleaner {
                     .collect::<Vec<_>>()
             })
             .collect();
+        let (asks, asked) = mpsc::unbounded_channel();
         Arc::new(Cleaner {
             registry,
             bridge,
             settings,
             decoding: Semaphore::new(1),
             below_start: std::sync::Mutex::new(below),
+            asks,
+            asked: std::sync::Mutex::new(Some(asked)),
         })
     }
 
     fn settings(&self) -> Settings {
-        self.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
-    /// Run passes every `check_interval`, and whenever asked through the returned sender. Must be
-    /// called inside the tokio runtime.
-    pub fn start(self: &Arc<Self>) -> mpsc::UnboundedSender<PassRequest> {
-        let (tx, mut rx) = mpsc::unbounded_channel::<PassRequest>();
+    /// Ask for a full pass now; the receiver gets its report (nothing if the cleaner stopped).
+    pub fn ask(&self) -> oneshot::Receiver<PassReport> {
+        let (tx, rx) = oneshot::channel();
+        let _ = self.asks.send(tx);
+        rx
+    }
+
+    /// [`ask`](Self::ask), for a caller outside the runtime that polls for the report.
+    pub fn ask_pending(&self) -> PendingPass {
+        PendingPass(self.ask())
+    }
+
+    /// Run passes every `check_interval`, and whenever `ask`ed. Must be called inside the tokio
+    /// runtime; a second call does nothing.
+    pub fn start(self: &Arc<Self>) {
+        let Some(mut rx) = self.asked.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+            return;
+        };
         let me = self.clone();
         tokio::spawn(async move {
-            let mut next = tokio::time::Instant::now() + me.settings().check_interval;
+            // The interval is looked at every second, so a reloaded one applies at once.
+            let mut last = tokio::time::Instant::now();
             loop {
                 tokio::select! {
                     asked = rx.recv() => match asked {
@@ -159,14 +197,15 @@ impl Cleaner {
                         }
                         None => return,
                     },
-                    _ = tokio::time::sleep_until(next) => {
-                        me.run_pass(false).await;
-                        next = tokio::time::Instant::now() + me.settings().check_interval;
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {
+                        if last.elapsed() >= me.settings().check_interval {
+                            me.run_pass(false).await;
+                            last = tokio::time::Instant::now();
+                        }
                     }
                 }
             }
         });
-        tx
     }
 
     /// One pass over every partition. `full`: compact every compacted partition with anything to
@@ -177,7 +216,7 @@ impl Cleaner {
         let mut report = PassReport::default();
         let protected = self.protected_batches();
         for topic in self.registry.all() {
-            let policy = effective(&settings, &topic, "cleanup.policy");
+            let policy = self.registry.effective_config(&topic, "cleanup.policy");
             let delete = policy.split(',').any(|p| p.trim() == "delete");
             let compact = policy.split(',').any(|p| p.trim() == "compact");
             for (i, log) in topic.partitions.iter().enumerate() {
@@ -185,7 +224,17 @@ impl Cleaner {
                 report.partitions += 1;
                 let keep = protected.get(&(topic.id, p));
                 if let Err(e) = self
-                    .partition(&topic, p, log, &settings, keep, delete, compact, full, &mut report)
+                    .partition(
+                        &topic,
+                        p,
+                        log,
+                        &settings,
+                        keep,
+                        delete,
+                        compact,
+                        full,
+                        &mut report,
+                    )
                     .await
                 {
                     report.errors += 1;
@@ -212,15 +261,18 @@ impl Cleaner {
         full: bool,
         report: &mut PassReport,
     ) -> KafkaResult<()> {
-        self.purge_below_start(topic, p, log, settings, report).await?;
+        self.purge_below_start(topic, p, log, settings, report)
+            .await?;
         if delete {
-            self.retention(topic, p, log, settings, report).await?;
-            self.purge_below_start(topic, p, log, settings, report).await?;
+            self.retention(topic, p, log, report).await?;
+            self.purge_below_start(topic, p, log, settings, report)
+                .await?;
         }
         if compact {
             let none = HashSet::new();
             let keep = protected.unwrap_or(&none);
-            self.compact(topic, p, log, settings, keep, full, report).await?;
+            self.compact(topic, p, log, settings, keep, full, report)
+                .await?;
         }
         Ok(())
     }
@@ -317,7 +369,11 @@ impl Cleaner {
         report: &mut PassReport,
     ) -> KafkaResult<()> {
         let key = (topic.id, p);
-        let pending = self.below_start.lock().unwrap_or_else(|e| e.into_inner()).contains(&key);
+        let pending = self
+            .below_start
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&key);
         if !pending {
             return Ok(());
         }
@@ -335,7 +391,10 @@ impl Cleaner {
                 .take(STEP_ROWS)
                 .collect();
             if below.is_empty() {
-                self.below_start.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+                self.below_start
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&key);
                 return Ok(());
             }
             let done = self
@@ -356,11 +415,10 @@ impl Cleaner {
         topic: &Topic,
         p: i32,
         log: &PartitionLog,
-        settings: &Settings,
         report: &mut PassReport,
     ) -> KafkaResult<()> {
-        let retention_ms = number(&effective(settings, topic, "retention.ms"));
-        let retention_bytes = number(&effective(settings, topic, "retention.bytes"));
+        let retention_ms = number(&self.registry.effective_config(topic, "retention.ms"));
+        let retention_bytes = number(&self.registry.effective_config(topic, "retention.bytes"));
         let start = log.log_start_offset();
         let live = log.stored().bytes;
         let now = crate::clock::now_ms();
@@ -422,12 +480,24 @@ impl Cleaner {
         report: &mut PassReport,
     ) -> KafkaResult<()> {
         let now = crate::clock::now_ms();
-        let min_lag = number(&effective(settings, topic, "min.compaction.lag.ms")).max(0);
-        let max_lag = number(&effective(settings, topic, "max.compaction.lag.ms"));
-        let ratio: f64 = effective(settings, topic, "min.cleanable.dirty.ratio")
+        let min_lag = number(
+            &self
+                .registry
+                .effective_config(topic, "min.compaction.lag.ms"),
+        )
+        .max(0);
+        let max_lag = number(
+            &self
+                .registry
+                .effective_config(topic, "max.compaction.lag.ms"),
+        );
+        let ratio: f64 = self
+            .registry
+            .effective_config(topic, "min.cleanable.dirty.ratio")
             .parse()
             .unwrap_or(0.5);
-        let delete_retention = number(&effective(settings, topic, "delete.retention.ms")).max(0);
+        let delete_retention =
+            number(&self.registry.effective_config(topic, "delete.retention.ms")).max(0);
         let start = log.log_start_offset();
         let stored = log.stored();
         let dirty_from = stored.cleaned_offset.max(start);
@@ -467,27 +537,34 @@ impl Cleaner {
                 break;
             }
         }
-        if dirty.is_empty() {
-            return Ok(());
-        }
         let dirty_bytes: usize = dirty.iter().map(|m| m.size).sum();
         let live = (stored.bytes as f64).max(1.0);
         let overdue = max_lag >= 0
             && dirty
                 .first()
                 .is_some_and(|m| m.max_timestamp < now.saturating_sub(max_lag));
-        if !full && (dirty_bytes as f64) / live < ratio && !overdue {
+        let due = !dirty.is_empty() && (full || (dirty_bytes as f64) / live >= ratio || overdue);
+        // With nothing (due) to compact, the cleaned section is still rewritten once a
+        // tombstone's or marker's delete horizon there has passed (Kafka's KIP-534).
+        let expired = !due
+            && self
+                .horizon_passed(topic.id, p, start, dirty_from.min(end), now)
+                .await?;
+        if !due && !expired {
             return Ok(());
         }
 
         // The map of the dirty section's latest offsets, as far as the budget reaches; it
-        // covers whole batches, up to `map_end`.
+        // covers whole batches, up to `map_end`. Without a due dirty section the map stays
+        // empty: keys in the cleaned section appear once already.
         let aborted = log.aborted_txns_between(start, end);
         let mut map = OffsetMap::new(settings.map_bytes);
         let mut map_end = dirty_from;
-        let mut at = 0;
+        let mut at = if due { 0 } else { dirty.len() };
         'map: while at < dirty.len() {
-            let run = self.run(topic.id, p, log, &dirty[at..], settings.step_bytes).await?;
+            let run = self
+                .run(topic.id, p, log, &dirty[at..], settings.step_bytes)
+                .await?;
             if run.is_empty() {
                 break;
             }
@@ -499,7 +576,8 @@ impl Cleaner {
                 if !attributes::is_control(m.attributes) {
                     // An undecodable batch ends what this pass compacts; it is kept.
                     let Some(records) = records else { break 'map };
-                    let aborted_batch = compaction::is_aborted(&aborted, m.producer_id, m.base_offset);
+                    let aborted_batch =
+                        compaction::is_aborted(&aborted, m.producer_id, m.base_offset);
                     if !map.add_batch(&records, aborted_batch) {
                         break 'map;
                     }
@@ -508,7 +586,7 @@ impl Cleaner {
             }
             at += n;
         }
-        if map_end <= dirty_from {
+        if map_end <= dirty_from && !expired {
             return Ok(());
         }
 
@@ -542,7 +620,9 @@ impl Cleaner {
                 } else if attributes::is_control(m.attributes) {
                     match compaction::marker(&m, now) {
                         Fate::Remove => step.remove.push(m),
-                        Fate::KeepWithHorizon => step.horizons.push((m.base_offset, now + delete_retention)),
+                        Fate::KeepWithHorizon => {
+                            step.horizons.push((m.base_offset, now + delete_retention))
+                        }
                         _ => {}
                     }
                 } else {
@@ -551,27 +631,34 @@ impl Cleaner {
                         .await?
                         .into_iter()
                         .take_while(|(m, _)| {
-                            !attributes::is_control(m.attributes) && !protected.contains(&m.base_offset)
+                            !attributes::is_control(m.attributes)
+                                && !protected.contains(&m.base_offset)
                         })
                         .collect();
                     if run.is_empty() {
                         break; // not readable now; the next pass tries again
                     }
                     i += run.len();
-                    let (run_metas, run_batches): (Vec<BatchMeta>, Vec<Batch>) = run.into_iter().unzip();
+                    let (run_metas, run_batches): (Vec<BatchMeta>, Vec<Batch>) =
+                        run.into_iter().unzip();
                     work += run_batches.iter().map(|b| b.bytes.len()).sum::<usize>();
                     let decoded = self.decode(run_batches.clone()).await;
                     for ((m, b), records) in run_metas.iter().zip(&run_batches).zip(decoded) {
                         covered = m.last_offset + 1;
                         let Some(records) = records else { continue };
-                        let aborted_batch = compaction::is_aborted(&aborted, m.producer_id, m.base_offset);
+                        let aborted_batch =
+                            compaction::is_aborted(&aborted, m.producer_id, m.base_offset);
                         match compaction::data_batch(m, records, &map, aborted_batch, now) {
                             Fate::Keep => {}
-                            Fate::KeepWithHorizon => step.horizons.push((m.base_offset, now + delete_retention)),
+                            Fate::KeepWithHorizon => {
+                                step.horizons.push((m.base_offset, now + delete_retention))
+                            }
                             Fate::Remove => step.remove.push(*m),
                             Fate::Rebuild(kept) => match batch::rebuild(&b.bytes, &kept) {
                                 Ok(bytes) => {
-                                    if m.delete_horizon_ms.is_none() && kept.iter().any(|r| r.value.is_none()) {
+                                    if m.delete_horizon_ms.is_none()
+                                        && kept.iter().any(|r| r.value.is_none())
+                                    {
                                         step.horizons.push((m.base_offset, now + delete_retention));
                                     }
                                     step.replace.push((*m, rebuilt_batch(b, &kept, bytes)));
@@ -602,6 +689,34 @@ impl Cleaner {
         Ok(())
     }
 
+    /// Whether a batch in [`from`, `to`) has a delete horizon that has passed.
+    async fn horizon_passed(
+        &self,
+        topic: Uuid,
+        p: i32,
+        from: i64,
+        to: i64,
+        now: i64,
+    ) -> KafkaResult<bool> {
+        let mut at = from;
+        while at < to {
+            let metas = self.meta(topic, p, at).await?;
+            let Some(last) = metas.last() else { break };
+            let next = last.last_offset + 1;
+            if metas
+                .iter()
+                .any(|m| m.base_offset < to && m.delete_horizon_ms.is_some_and(|h| h <= now))
+            {
+                return Ok(true);
+            }
+            if metas.len() < META_ROWS {
+                break;
+            }
+            at = next;
+        }
+        Ok(false)
+    }
+
     /// The batches of `metas` (in order, from the first) that one read returns, each with its
     /// columns: a run of consecutive stored batches up to about `max_bytes`.
     async fn run(
@@ -615,7 +730,9 @@ impl Cleaner {
         let Some(first) = metas.first() else {
             return Ok(Vec::new());
         };
-        let batches = self.batches(topic, p, log, first.base_offset, max_bytes).await?;
+        let batches = self
+            .batches(topic, p, log, first.base_offset, max_bytes)
+            .await?;
         let by_base: HashMap<i64, Batch> =
             batches.into_iter().map(|b| (b.base_offset, b)).collect();
         Ok(metas
@@ -630,7 +747,10 @@ fn rebuilt_batch(b: &Batch, kept: &[Record], bytes: bytes::Bytes) -> Batch {
     let max_timestamp = if attributes::is_log_append_time(b.attributes) {
         b.max_timestamp
     } else {
-        kept.iter().map(|r| r.timestamp).max().unwrap_or(b.max_timestamp)
+        kept.iter()
+            .map(|r| r.timestamp)
+            .max()
+            .unwrap_or(b.max_timestamp)
     };
     Batch {
         record_count: kept.len() as i32,
@@ -649,17 +769,6 @@ fn stored<T>(r: Result<Result<T, StoreError>, oneshot::error::RecvError>) -> Kaf
         }
         Err(_) => Err(KafkaError::storage()),
     }
-}
-
-/// A topic config's value: the topic's own, else the broker default, else Kafka's.
-pub fn effective(settings: &Settings, topic: &Topic, name: &str) -> String {
-    topic
-        .configs
-        .get(name)
-        .or_else(|| settings.defaults.get(name))
-        .cloned()
-        .or_else(|| configs::lookup(name).map(|d| d.default.to_owned()))
-        .unwrap_or_default()
 }
 
 fn number(v: &str) -> i64 {

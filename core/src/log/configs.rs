@@ -73,19 +73,19 @@ pub static TOPIC_CONFIGS: &[ConfigDef] = &[
     ConfigDef {
         allowed: &["delete", "compact"],
         ..def("cleanup.policy", List, "delete", 0, 0, "log.cleanup.policy",
-            "Stored and reported; pg_kafka does not compact: records leave only through retention and DeleteRecords.")
+            "delete: retention.ms and retention.bytes remove old batches; compact: only the latest record of each key is kept (the log cleaner, enforced).")
     },
     ConfigDef {
         allowed: &["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"],
         ..def("compression.type", ConfigType::String, "producer", 0, 0, "compression.type",
             "producer keeps the producer's codec; any other value refuses batches in another codec (batches are stored verbatim, never recompressed).")
     },
-    def("delete.retention.ms", Long, "86400000", 0, LMAX, "log.cleaner.delete.retention.ms", "Stored and reported; no compaction."),
+    def("delete.retention.ms", Long, "86400000", 0, LMAX, "log.cleaner.delete.retention.ms", "How long compaction keeps tombstones and transaction markers (enforced)."),
     def("file.delete.delay.ms", Long, "60000", 0, LMAX, "log.segment.delete.delay.ms", "Stored and reported; no files."),
     def("flush.messages", Long, "9223372036854775807", 1, LMAX, "log.flush.interval.messages", "Stored and reported; durability follows Postgres COMMIT."),
     def("flush.ms", Long, "9223372036854775807", 0, LMAX, "log.flush.interval.ms", "Stored and reported; durability follows Postgres COMMIT."),
     def("index.interval.bytes", Int, "4096", 0, IMAX, "log.index.interval.bytes", "Stored and reported; no index files."),
-    def("max.compaction.lag.ms", Long, "9223372036854775807", 1, LMAX, "log.cleaner.max.compaction.lag.ms", "Stored and reported; no compaction."),
+    def("max.compaction.lag.ms", Long, "9223372036854775807", 1, LMAX, "log.cleaner.max.compaction.lag.ms", "A record older than this is compacted whatever the dirty ratio (enforced)."),
     def("max.message.bytes", Int, "1048588", 0, IMAX, "message.max.bytes", "The largest record batch the topic accepts (enforced)."),
     def("message.timestamp.after.max.ms", Long, "9223372036854775807", 0, LMAX, "log.message.timestamp.after.max.ms", "Stored and reported; not enforced."),
     def("message.timestamp.before.max.ms", Long, "9223372036854775807", 0, LMAX, "log.message.timestamp.before.max.ms", "Stored and reported; not enforced."),
@@ -95,12 +95,12 @@ pub static TOPIC_CONFIGS: &[ConfigDef] = &[
         ..def("message.timestamp.type", ConfigType::String, "CreateTime", 0, 0, "log.message.timestamp.type",
             "LogAppendTime makes the broker stamp each batch's max timestamp with the append time (enforced).")
     },
-    def("min.cleanable.dirty.ratio", Double, "0.5", 0, 1, "log.cleaner.min.cleanable.ratio", "Stored and reported; no compaction."),
-    def("min.compaction.lag.ms", Long, "0", 0, LMAX, "log.cleaner.min.compaction.lag.ms", "Stored and reported; no compaction."),
+    def("min.cleanable.dirty.ratio", Double, "0.5", 0, 1, "log.cleaner.min.cleanable.ratio", "Share of uncompacted bytes that makes a partition due for compaction (enforced)."),
+    def("min.compaction.lag.ms", Long, "0", 0, LMAX, "log.cleaner.min.compaction.lag.ms", "Records younger than this are not compacted (enforced)."),
     def("min.insync.replicas", Int, "1", 1, 1, "min.insync.replicas", "A single node: 1 is the only value."),
     def("preallocate", Boolean, "false", 0, 0, "log.preallocate", "Stored and reported; no files."),
-    def("retention.bytes", Long, "-1", -1, LMAX, "log.retention.bytes", "Stored and reported."),
-    def("retention.ms", Long, "604800000", -1, LMAX, "log.retention.ms", "Stored and reported."),
+    def("retention.bytes", Long, "-1", -1, LMAX, "log.retention.bytes", "Per partition: the oldest batches are removed while more is stored (enforced)."),
+    def("retention.ms", Long, "604800000", -1, LMAX, "log.retention.ms", "Batches whose newest timestamp is older are removed; -1 keeps them (enforced)."),
     def("segment.bytes", Int, "1073741824", 14, IMAX, "log.segment.bytes", "Stored and reported; batches are rows, not segments."),
     def("segment.index.bytes", Int, "10485760", 4, IMAX, "log.index.size.max.bytes", "Stored and reported; no index files."),
     def("segment.jitter.ms", Long, "0", 0, LMAX, "log.roll.jitter.ms", "Stored and reported; no segments."),

@@ -329,7 +329,11 @@ impl PartitionLog {
         });
         for r in replaced {
             let at = w.batches.partition_point(|b| b.base_offset < r.base_offset);
-            if let Some(slot) = w.batches.get_mut(at).filter(|b| b.base_offset == r.base_offset) {
+            if let Some(slot) = w
+                .batches
+                .get_mut(at)
+                .filter(|b| b.base_offset == r.base_offset)
+            {
                 freed += slot.bytes.len();
                 added += r.bytes.len();
                 *slot = r.clone();

@@ -50,6 +50,9 @@ pub struct Registry {
     pub max_partitions: usize,
     /// Producer ids, sequence windows and transactions (changed by the writer only).
     producers: crate::txn::Producers,
+    /// Broker-level defaults of topic configs (the settings behind `log.retention.ms`,
+    /// `log.retention.bytes`, `log.cleanup.policy`), by topic config name.
+    defaults: RwLock<Arc<BTreeMap<String, String>>>,
 }
 
 impl Registry {
@@ -67,7 +70,39 @@ impl Registry {
             max_topics,
             max_partitions,
             producers: crate::txn::Producers::default(),
+            defaults: RwLock::new(Arc::new(BTreeMap::new())),
         }
+    }
+
+    /// Replace the broker-level topic config defaults (at start and when settings reload).
+    pub fn set_topic_defaults(&self, defaults: BTreeMap<String, String>) {
+        *self.defaults.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(defaults);
+    }
+
+    /// The broker-level topic config defaults.
+    pub fn topic_defaults(&self) -> Arc<BTreeMap<String, String>> {
+        self.defaults
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// A topic config's value: the topic's own, else the broker default, else Kafka's.
+    pub fn effective_config(&self, topic: &Topic, name: &str) -> String {
+        topic
+            .configs
+            .get(name)
+            .cloned()
+            .or_else(|| self.topic_defaults().get(name).cloned())
+            .or_else(|| super::configs::lookup(name).map(|d| d.default.to_owned()))
+            .unwrap_or_default()
+    }
+
+    /// Whether `topic`'s cleanup.policy includes compact.
+    pub fn is_compacted(&self, topic: &Topic) -> bool {
+        self.effective_config(topic, "cleanup.policy")
+            .split(',')
+            .any(|p| p.trim() == "compact")
     }
 
     /// The producer and transaction table.

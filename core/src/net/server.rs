@@ -49,8 +49,13 @@ impl Drop for Server {
     }
 }
 
-/// Start the runtime on its own thread (signals blocked) and bind the listener.
-pub fn start(ctx: Arc<Ctx>, worker_threads: usize) -> std::io::Result<Server> {
+/// Start the runtime on its own thread (signals blocked) and bind the listener; `on_start` runs
+/// inside the runtime once the listener is bound (background tasks such as the cleaner).
+pub fn start(
+    ctx: Arc<Ctx>,
+    worker_threads: usize,
+    on_start: impl FnOnce() + Send + 'static,
+) -> std::io::Result<Server> {
     raise_fd_limit(ctx.config.max_connections as u64 + FD_HEADROOM);
     let addr = format!("{}:{}", ctx.config.listen_address, ctx.config.port);
     let (stop, stop_rx) = watch::channel(false);
@@ -82,6 +87,7 @@ pub fn start(ctx: Arc<Ctx>, worker_threads: usize) -> std::io::Result<Server> {
                     let _ = ready_tx.send(listener.local_addr());
                     // Session timers of recovered group members run from now on.
                     ctx.groups.start();
+                    on_start();
                     accept_loop(listener, ctx, stop_rx).await;
                 });
                 rt.shutdown_timeout(std::time::Duration::from_secs(1));

@@ -49,6 +49,10 @@ pub const CASES: &[(&str, Case)] = &[
         "recovery_rebuilds_memory_from_what_was_committed",
         recovery_rebuilds_memory_from_what_was_committed,
     ),
+    (
+        "cleaner_changes_remove_replace_and_checkpoint",
+        cleaner_changes_remove_replace_and_checkpoint,
+    ),
 ];
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -543,4 +547,113 @@ pub fn recovery_rebuilds_memory_from_what_was_committed(store: &mut dyn Store) {
     }
     let empty = topic.partition(1).unwrap();
     assert_eq!((empty.high_watermark(), empty.log_start_offset()), (0, 0));
+}
+
+/// The cleaner's changes: batches removed and replaced at their base offset (offsets kept),
+/// delete horizons and the compaction checkpoint stored, stored bytes carried by the head, and
+/// batch columns read back without the bytes.
+pub fn cleaner_changes_remove_replace_and_checkpoint(store: &mut dyn Store) {
+    let t = topic(1);
+    store.commit(&created(&t)).expect("create");
+    let appends = vec![
+        (t.id, 0, batch(0, 2, 101, 100)),
+        (t.id, 0, batch(2, 3, 202, 100)),
+        (t.id, 0, batch(5, 4, 303, 100)),
+    ];
+    let ws = WriteSet {
+        appends,
+        heads: vec![PartitionRow {
+            stored_bytes: 300,
+            stored_batches: 3,
+            ..head(&t, 0, 9, 0)
+        }],
+        ..WriteSet::default()
+    };
+    store.commit(&ws).expect("append");
+
+    let meta = store.batch_metadata(t.id, 0, 0, 10).expect("meta");
+    assert_eq!(
+        meta.iter()
+            .map(|m| (m.base_offset, m.last_offset, m.max_timestamp, m.size))
+            .collect::<Vec<_>>(),
+        vec![(0, 1, 101, 100), (2, 4, 202, 100), (5, 8, 303, 100)]
+    );
+    assert!(meta.iter().all(|m| m.delete_horizon_ms.is_none()));
+    assert_eq!(
+        store.batch_metadata(t.id, 0, 3, 1).unwrap().len(),
+        1,
+        "max_rows"
+    );
+    assert_eq!(
+        store.batch_metadata(t.id, 0, 3, 10).unwrap()[0].base_offset,
+        2
+    );
+
+    // Rebuilt batch at 2 keeps offsets 2..=4 but is smaller; batch 0 goes.
+    let mut smaller = batch(2, 3, 202, 40);
+    smaller.bytes = {
+        let mut b = vec![9u8; 40];
+        stamp_base_offset(&mut b, 2);
+        Bytes::from(b)
+    };
+    let ws = WriteSet {
+        delete_batches: vec![(t.id, 0, 0)],
+        replace_batches: vec![(t.id, 0, smaller.clone())],
+        delete_horizons: vec![(t.id, 0, 5, 1_700_000_000_000)],
+        cleaned: vec![(t.id, 0, 5, 1_700_000_000_123)],
+        heads: vec![PartitionRow {
+            stored_bytes: 140,
+            stored_batches: 2,
+            ..head(&t, 0, 9, 2)
+        }],
+        ..WriteSet::default()
+    };
+    store.commit(&ws).expect("clean");
+
+    let read = store.read_batches(t.id, 0, 0, 10_000).expect("read");
+    assert_eq!(offsets(&read), vec![(2, 4), (5, 8)]);
+    assert_eq!(read[0].bytes, smaller.bytes, "replaced in place");
+    let meta = store.batch_metadata(t.id, 0, 0, 10).expect("meta");
+    assert_eq!(meta[0].size, 40);
+    assert_eq!(meta[1].delete_horizon_ms, Some(1_700_000_000_000));
+    let row = store
+        .load_topics()
+        .unwrap()
+        .partitions
+        .into_iter()
+        .find(|p| p.topic_id == t.id)
+        .expect("head");
+    assert_eq!(
+        (
+            row.next_offset,
+            row.log_start_offset,
+            row.stored_bytes,
+            row.stored_batches
+        ),
+        (9, 2, 140, 2)
+    );
+    assert_eq!(
+        (row.cleaned_offset, row.cleaned_at_ms),
+        (5, Some(1_700_000_000_123))
+    );
+
+    // A later head (a produce) leaves the checkpoint alone.
+    let ws = WriteSet {
+        appends: vec![(t.id, 0, batch(9, 1, 404, 100))],
+        heads: vec![PartitionRow {
+            stored_bytes: 240,
+            stored_batches: 3,
+            ..head(&t, 0, 10, 2)
+        }],
+        ..WriteSet::default()
+    };
+    store.commit(&ws).expect("append again");
+    let row = store
+        .load_topics()
+        .unwrap()
+        .partitions
+        .into_iter()
+        .find(|p| p.topic_id == t.id)
+        .unwrap();
+    assert_eq!((row.cleaned_offset, row.stored_bytes), (5, 240));
 }

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 use super::{
-    AbortedTxnRow, BatchMeta, GroupRow, OffsetRow, PartitionRow, ProducerBatchRow, ProducerRow, Snapshot,
-    Store, StoreError, TopicRow, TxnRow, WriteSet, PRODUCER_BATCHES_KEPT,
+    AbortedTxnRow, BatchMeta, GroupRow, OffsetRow, PartitionRow, ProducerBatchRow, ProducerRow,
+    Snapshot, Store, StoreError, TopicRow, TxnRow, WriteSet, PRODUCER_BATCHES_KEPT,
 };
 use crate::log::Batch;
 use crate::protocol::batch::attributes;
@@ -191,7 +191,11 @@ impl Store for MemStore {
             }
         }
         for (id, p, base, at) in &ws.delete_horizons {
-            if self.batches.get(&(*id, *p)).is_some_and(|m| m.contains_key(base)) {
+            if self
+                .batches
+                .get(&(*id, *p))
+                .is_some_and(|m| m.contains_key(base))
+            {
                 self.horizons.insert((*id, *p, *base), *at);
             }
         }

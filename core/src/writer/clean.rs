@@ -51,10 +51,20 @@ pub struct StepDone {
 }
 
 impl Writer {
-    pub(super) fn clean<S: Store>(&mut self, store: &mut S, step: CleanStep) -> KafkaResult<StepDone> {
+    pub(super) fn clean<S: Store>(
+        &mut self,
+        store: &mut S,
+        step: CleanStep,
+    ) -> KafkaResult<StepDone> {
         let unknown = || KafkaError::from(ResponseError::UnknownTopicOrPartition);
-        let topic = self.registry.get_by_id(&step.topic_id).ok_or_else(unknown)?;
-        let log: Arc<PartitionLog> = topic.partition(step.partition).cloned().ok_or_else(unknown)?;
+        let topic = self
+            .registry
+            .get_by_id(&step.topic_id)
+            .ok_or_else(unknown)?;
+        let log: Arc<PartitionLog> = topic
+            .partition(step.partition)
+            .cloned()
+            .ok_or_else(unknown)?;
         let hw = log.high_watermark();
         let start = log.log_start_offset();
         let new_start = step.log_start.map_or(start, |s| s.clamp(start, hw));
@@ -83,8 +93,16 @@ impl Writer {
         let (id, p) = (step.topic_id, step.partition);
         let mut ws = WriteSet {
             delete_batches: step.remove.iter().map(|m| (id, p, m.base_offset)).collect(),
-            replace_batches: step.replace.iter().map(|(_, b)| (id, p, b.clone())).collect(),
-            delete_horizons: step.horizons.iter().map(|&(o, at)| (id, p, o, at)).collect(),
+            replace_batches: step
+                .replace
+                .iter()
+                .map(|(_, b)| (id, p, b.clone()))
+                .collect(),
+            delete_horizons: step
+                .horizons
+                .iter()
+                .map(|&(o, at)| (id, p, o, at))
+                .collect(),
             heads: vec![PartitionRow {
                 topic_id: id,
                 partition: p,

@@ -96,7 +96,8 @@ impl Writer {
                 partition: *partition,
                 next_offset: next[&(*topic_id, *partition)],
                 log_start_offset: log.log_start_offset(),
-                stored_bytes: stored.bytes + batches.iter().map(|b| b.bytes.len() as i64).sum::<i64>(),
+                stored_bytes: stored.bytes
+                    + batches.iter().map(|b| b.bytes.len() as i64).sum::<i64>(),
                 stored_batches: stored.batches + batches.len() as i64,
                 ..PartitionRow::default()
             });

@@ -64,26 +64,56 @@ async fn retention_ms_drops_old_batches_moves_the_log_start_and_gives_the_rows_b
     let h = harness();
     assert_eq!(create(&h, "ret", 1, &[("retention.ms", "60000")]).await, 0);
     let t = now();
-    produce(&h, "ret", 0, batch(&[(t - 120_000, b"a"), (t - 110_000, b"b")])).await;
+    produce(
+        &h,
+        "ret",
+        0,
+        batch(&[(t - 120_000, b"a"), (t - 110_000, b"b")]),
+    )
+    .await;
     produce(&h, "ret", 0, batch(&[(t - 90_000, b"c")])).await;
     produce(&h, "ret", 0, batch(&[(t - 1_000, b"d"), (t, b"e")])).await;
-    let log = h.ctx.registry.get("ret").unwrap().partition(0).unwrap().clone();
+    let log = h
+        .ctx
+        .registry
+        .get("ret")
+        .unwrap()
+        .partition(0)
+        .unwrap()
+        .clone();
     let before = log.stored();
     let report = cleaner(&h).run_pass(false).await;
-    assert_eq!((report.log_starts_moved, report.batches_removed, report.errors), (1, 2, 0));
+    assert_eq!(
+        (
+            report.log_starts_moved,
+            report.batches_removed,
+            report.errors
+        ),
+        (1, 2, 0)
+    );
     assert_eq!((log.log_start_offset(), log.high_watermark()), (3, 5));
-    assert_eq!(stored_rows(&h, "ret"), vec![(3, 4)], "the rows below are gone");
+    assert_eq!(
+        stored_rows(&h, "ret"),
+        vec![(3, 4)],
+        "the rows below are gone"
+    );
     let after = log.stored();
     assert_eq!(after.batches, 1);
     assert!(after.bytes < before.bytes && after.bytes > 0);
     // Consumers, ListOffsets and the store agree on the new start.
     let (err, _, _) = fetch(&h, 12, fetch_req("ret", Uuid::nil(), 0, 0, 0)).await;
     assert_eq!(err, ResponseError::OffsetOutOfRange.code());
-    assert_eq!(list_offsets(&h, 7, "ret", &[-2, -1]).await, vec![(0, 3, -1), (0, 5, -1)]);
+    assert_eq!(
+        list_offsets(&h, 7, "ret", &[-2, -1]).await,
+        vec![(0, 3, -1), (0, 5, -1)]
+    );
     let heads = h.store.lock().unwrap().load_topics().unwrap().partitions;
     let id = h.ctx.registry.get("ret").unwrap().id;
     let head = heads.iter().find(|r| r.topic_id == id).unwrap();
-    assert_eq!((head.log_start_offset, head.next_offset, head.stored_batches), (3, 5, 1));
+    assert_eq!(
+        (head.log_start_offset, head.next_offset, head.stored_batches),
+        (3, 5, 1)
+    );
     assert_eq!(head.stored_bytes, after.bytes);
     // Nothing more to do: a second pass changes nothing.
     let again = cleaner(&h).run_pass(false).await;
@@ -110,14 +140,24 @@ async fn retention_bytes_keeps_the_newest_batches_within_the_limit() {
     let h = harness();
     let one = batch(&[(now(), &[7u8; 1000][..])]);
     let limit = (2 * one.len()).to_string();
-    assert_eq!(create(&h, "size", 1, &[("retention.bytes", &limit)]).await, 0);
+    assert_eq!(
+        create(&h, "size", 1, &[("retention.bytes", &limit)]).await,
+        0
+    );
     for _ in 0..5 {
         produce(&h, "size", 0, one.clone()).await;
     }
     let report = cleaner(&h).run_pass(false).await;
     assert_eq!(report.batches_removed, 3);
     assert_eq!(stored_rows(&h, "size"), vec![(3, 3), (4, 4)]);
-    let log = h.ctx.registry.get("size").unwrap().partition(0).unwrap().clone();
+    let log = h
+        .ctx
+        .registry
+        .get("size")
+        .unwrap()
+        .partition(0)
+        .unwrap()
+        .clone();
     assert_eq!(log.stored().bytes, 2 * one.len() as i64);
 }
 
@@ -129,9 +169,21 @@ async fn compaction_keeps_the_latest_of_each_key_at_its_offset_then_drops_expire
     assert_eq!(create(&h, "cmp", 1, &configs).await, 0);
     let t = now() - 10_000;
     let (k1, k2, k3) = (Some(&b"k1"[..]), Some(&b"k2"[..]), Some(&b"k3"[..]));
-    produce(&h, "cmp", 0, keyed_batch(&[(t, k1, Some(b"v1")), (t, k2, Some(b"v1"))])).await;
+    produce(
+        &h,
+        "cmp",
+        0,
+        keyed_batch(&[(t, k1, Some(b"v1")), (t, k2, Some(b"v1"))]),
+    )
+    .await;
     produce(&h, "cmp", 0, keyed_batch(&[(t, k1, Some(b"v2"))])).await;
-    produce(&h, "cmp", 0, keyed_batch(&[(t, k3, Some(b"v1")), (t, k2, None)])).await;
+    produce(
+        &h,
+        "cmp",
+        0,
+        keyed_batch(&[(t, k3, Some(b"v1")), (t, k2, None)]),
+    )
+    .await;
     produce(&h, "cmp", 0, keyed_batch(&[(t, k1, Some(b"v3"))])).await;
     let report = cleaner(&h).run_pass(true).await;
     assert_eq!(report.errors, 0);
@@ -144,10 +196,21 @@ async fn compaction_keeps_the_latest_of_each_key_at_its_offset_then_drops_expire
     ];
     assert_eq!(read_all(&h, "cmp", 0).await, expect);
     assert_eq!(stored_rows(&h, "cmp"), vec![(2, 2), (3, 4), (5, 5)]);
-    let log = h.ctx.registry.get("cmp").unwrap().partition(0).unwrap().clone();
+    let log = h
+        .ctx
+        .registry
+        .get("cmp")
+        .unwrap()
+        .partition(0)
+        .unwrap()
+        .clone();
     assert_eq!((log.log_start_offset(), log.high_watermark()), (0, 6));
     assert_eq!(log.stored().cleaned_offset, 5);
-    assert_eq!(read_all(&h, "cmp", 1).await, expect, "a read from a removed offset skips on");
+    assert_eq!(
+        read_all(&h, "cmp", 1).await,
+        expect,
+        "a read from a removed offset skips on"
+    );
 
     // At the next pass the tombstone's horizon has passed: it goes, and its batch is rebuilt
     // around k3, still ending at offset 4. The batch at 5 is no longer the newest: k1@2 goes.
@@ -156,7 +219,44 @@ async fn compaction_keeps_the_latest_of_each_key_at_its_offset_then_drops_expire
     cleaner(&h).run_pass(true).await;
     assert_eq!(
         read_all(&h, "cmp", 0).await,
-        vec![(3, v(b"k3"), v(b"v1")), (5, v(b"k1"), v(b"v3")), (6, v(b"k9"), v(b"v1"))]
+        vec![
+            (3, v(b"k3"), v(b"v1")),
+            (5, v(b"k1"), v(b"v3")),
+            (6, v(b"k9"), v(b"v1"))
+        ]
     );
     assert_eq!(stored_rows(&h, "cmp"), vec![(3, 4), (5, 5), (6, 6)]);
+}
+
+#[tokio::test]
+async fn a_compacted_topic_refuses_a_record_without_a_key_and_a_policy_change_acts_at_once() {
+    let h = harness();
+    assert_eq!(
+        create(&h, "keys", 1, &[("cleanup.policy", "compact")]).await,
+        0
+    );
+    let req = super::produce_fetch::produce_req(-1, "keys", 0, Some(batch(&[(now(), b"no key")])));
+    match h.call(9, req).await {
+        Some(kafka_protocol::messages::ResponseKind::Produce(r)) => {
+            let p = &r.responses[0].partition_responses[0];
+            assert_eq!(p.error_code, ResponseError::InvalidRecord.code());
+            assert_eq!(
+                p.error_message.as_deref(),
+                Some(
+                    "Compacted topic cannot accept message without key in topic partition keys-0."
+                )
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let keyed = keyed_batch(&[(now(), Some(b"k"), Some(b"v"))]);
+    assert_eq!(produce(&h, "keys", 0, keyed).await, (0, 0));
+    // The broker default decides for a topic that sets nothing.
+    assert_eq!(create(&h, "plain", 1, &[]).await, 0);
+    assert_eq!(produce(&h, "plain", 0, batch(&[(now(), b"ok")])).await.0, 0);
+    h.ctx
+        .registry
+        .set_topic_defaults([("cleanup.policy".to_string(), "compact".to_string())].into());
+    let (err, _) = produce(&h, "plain", 0, batch(&[(now(), b"refused")])).await;
+    assert_eq!(err, ResponseError::InvalidRecord.code());
 }

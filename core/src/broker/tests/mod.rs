@@ -2,8 +2,8 @@
 //! `MemStore` (see `testkit`), and checks what a client would see.
 
 mod amplification;
-mod cleaner;
 mod classic_groups;
+mod cleaner;
 mod cluster_admin;
 mod consumer_protocol;
 mod consumer_protocol_offsets;

@@ -51,7 +51,13 @@ async fn produce_v(h: &Harness, version: i16, req: ProduceRequest) -> (i16, i64)
     }
 }
 
-pub(super) fn fetch_req(topic: &str, id: Uuid, offset: i64, min_bytes: i32, max_wait_ms: i32) -> FetchRequest {
+pub(super) fn fetch_req(
+    topic: &str,
+    id: Uuid,
+    offset: i64,
+    min_bytes: i32,
+    max_wait_ms: i32,
+) -> FetchRequest {
     let mut p = FetchPartition::default();
     p.partition = 0;
     p.fetch_offset = offset;

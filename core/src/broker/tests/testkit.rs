@@ -224,9 +224,17 @@ pub fn batch_full(
     attributes: i16,
     records: &[(i64, &[u8])],
 ) -> Bytes {
-    let records: Vec<(i64, Option<&[u8]>, Option<&[u8]>)> =
-        records.iter().map(|(ts, v)| (*ts, None, Some(*v))).collect();
-    batch_records(producer_id, producer_epoch, base_sequence, attributes, &records)
+    let records: Vec<(i64, Option<&[u8]>, Option<&[u8]>)> = records
+        .iter()
+        .map(|(ts, v)| (*ts, None, Some(*v)))
+        .collect();
+    batch_records(
+        producer_id,
+        producer_epoch,
+        base_sequence,
+        attributes,
+        &records,
+    )
 }
 
 /// An uncompressed RecordBatch v2 of (timestamp, key, value) records, no producer id.

@@ -23,14 +23,19 @@ pub fn rebuild(original: &[u8], kept: &[Record]) -> Result<Bytes, BatchError> {
         if header.is_some() {
             return Err(corrupt("more than one batch"));
         }
-        header = Some((info, one.get(12..16).map(<[u8]>::to_vec).unwrap_or_default()));
+        header = Some((
+            info,
+            one.get(12..16).map(<[u8]>::to_vec).unwrap_or_default(),
+        ));
         Ok(())
     })?;
     let Some((info, leader_epoch)) = header else {
         return Err(corrupt("no batch"));
     };
     if kept.is_empty() {
-        return Err(BatchError::InvalidRecord("a batch keeps at least one record".into()));
+        return Err(BatchError::InvalidRecord(
+            "a batch keeps at least one record".into(),
+        ));
     }
     let mut plain = BytesMut::new();
     let mut max_timestamp = i64::MIN;
@@ -38,7 +43,10 @@ pub fn rebuild(original: &[u8], kept: &[Record]) -> Result<Bytes, BatchError> {
     for r in kept {
         let delta = r.offset - info.base_offset;
         if delta <= previous || delta > i64::from(info.last_offset_delta) {
-            return Err(corrupt(format!("record offset {} is not in the batch", r.offset)));
+            return Err(corrupt(format!(
+                "record offset {} is not in the batch",
+                r.offset
+            )));
         }
         previous = delta;
         max_timestamp = max_timestamp.max(r.timestamp);

@@ -185,6 +185,7 @@ fn header(batch: &[u8], strict: bool) -> Result<BatchInfo, BatchError> {
         is_control: attributes::is_control(attrs),
         compression,
         decompressed_len: 0,
+        keyless: false,
     })
 }
 

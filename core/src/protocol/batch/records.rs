@@ -72,6 +72,8 @@ pub struct BatchInfo {
     pub compression: Compression,
     /// Bytes its records section decompressed to (0 when uncompressed; set by validation).
     pub decompressed_len: usize,
+    /// Some record has no key (set by validation; a compacted topic refuses the batch).
+    pub keyless: bool,
 }
 
 /// One decoded record; headers keep order, duplicates and null values.
@@ -95,10 +97,13 @@ pub fn validate_batches(
     let mut left = max_decompressed;
     for_each_batch(records, true, |batch, mut info| {
         let mut newest = i64::MIN;
+        let mut keyless = false;
         let produced = visit_records(batch, &info, left, true, |r| {
             newest = newest.max(r.timestamp);
+            keyless |= r.key.is_none();
             Ok(())
         })?;
+        info.keyless = keyless;
         left -= produced.min(left);
         info.decompressed_len = produced;
         // Some clients (Sarama before 1.27, for one) leave the header's max timestamp at -1;

@@ -297,13 +297,20 @@ fn a_rebuilt_batch_keeps_offsets_timestamps_codec_and_a_valid_crc() {
         // Keep the last record only: offsets 100 and 101 are gone, 102 stays where it was.
         let kept = vec![all[2].clone()];
         let rebuilt = rebuild(&batch, &kept).unwrap_or_else(|e| panic!("codec {codec}: {e}"));
-        assert_eq!(decode_records(&rebuilt, MIB).unwrap(), kept, "codec {codec}");
+        assert_eq!(
+            decode_records(&rebuilt, MIB).unwrap(),
+            kept,
+            "codec {codec}"
+        );
         // Same base offset, last offset delta, attributes (codec), base timestamp.
         assert_eq!(&rebuilt[..8], &batch[..8]);
         assert_eq!(&rebuilt[21..35], &batch[21..35], "codec {codec}");
         // The CRC covers what changed, and is right (decode checks it); a producer could not
         // send this batch, a consumer reads it.
-        assert!(validate_batches(&rebuilt, MIB).is_err(), "gaps are for stored batches only");
+        assert!(
+            validate_batches(&rebuilt, MIB).is_err(),
+            "gaps are for stored batches only"
+        );
         // The middle record alone, then the first and last.
         let gap = vec![all[0].clone(), all[2].clone()];
         let rebuilt = rebuild(&batch, &gap).unwrap();
@@ -319,7 +326,10 @@ fn a_rebuild_refuses_records_that_are_not_the_batches_own() {
     let mut stranger = all[0].clone();
     stranger.offset = 103;
     assert!(rebuild(&batch, &[stranger]).is_err());
-    assert!(rebuild(&batch, &[all[1].clone(), all[0].clone()]).is_err(), "out of order");
+    assert!(
+        rebuild(&batch, &[all[1].clone(), all[0].clone()]).is_err(),
+        "out of order"
+    );
     let mut two = batch.clone();
     two.extend_from_slice(&batch);
     assert!(rebuild(&two, &all).is_err(), "one batch at a time");
