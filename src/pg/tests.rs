@@ -263,4 +263,31 @@ mod tests {
                 .unwrap();
         assert_eq!(schema, Some(false));
     }
+
+    #[pg_test]
+    fn kafka_admin_may_run_the_cleaner_and_public_may_not() {
+        Spi::run("CREATE ROLE kafka_probe2").unwrap();
+        let check = |role: &str, what: &str| {
+            Spi::get_one::<bool>(&format!(
+                "SELECT {what}('{role}', 'kafka.run_cleaner()', 'EXECUTE')"
+            ))
+            .unwrap()
+        };
+        assert_eq!(check("kafka_admin", "has_function_privilege"), Some(true));
+        assert_eq!(check("kafka_probe2", "has_function_privilege"), Some(false));
+        let stats = Spi::get_one::<bool>(
+            "SELECT has_table_privilege('kafka_admin', 'kafka.partition_stats', 'SELECT')",
+        )
+        .unwrap();
+        assert_eq!(stats, Some(true));
+        let batches = Spi::get_one::<bool>(
+            "SELECT has_table_privilege('kafka_admin', 'kafka.batches', 'SELECT')",
+        )
+        .unwrap();
+        assert_eq!(
+            batches,
+            Some(false),
+            "record bytes stay with whom a superuser grants them"
+        );
+    }
 }
