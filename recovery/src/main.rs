@@ -6,7 +6,8 @@
 //! clean `pg_ctl stop -m fast` under load (PG_KAFKA_STOP_CMD; how long it took is reported), and,
 //! when the library was built with the `failpoints` feature (PG_KAFKA_CRASH_FAILPOINTS=1), the
 //! worker killing itself inside a group commit: before COMMIT, after COMMIT before publishing to
-//! memory, after publishing before replying (see core/src/failpoint.rs).
+//! memory, after publishing before replying (see core/src/failpoint.rs), and the worker killed
+//! while the log cleaner compacts a topic (`compacted`).
 //!
 //! Environment (the Makefile's crash-test target sets it): PG_KAFKA_BOOTSTRAP, PG_KAFKA_PGURL,
 //! PG_KAFKA_CRASH_PGDATA, PG_KAFKA_RESTART_CMD, PG_KAFKA_CRASHES (default 10),
@@ -16,6 +17,7 @@
 //! Only ever signals the PIDs its own cluster reports.
 
 mod checks;
+mod compacted;
 mod load;
 
 use std::collections::BTreeMap;
@@ -49,6 +51,8 @@ enum Kind {
     /// Not a crash: a fast shutdown while the producers keep sending.
     Stop,
     Failpoint(&'static str),
+    /// The worker, while `kafka.run_cleaner()` compacts.
+    Cleaner,
 }
 
 impl Kind {
@@ -58,6 +62,7 @@ impl Kind {
             Kind::Postmaster => "postmaster",
             Kind::Stop => "stop",
             Kind::Failpoint(f) => f,
+            Kind::Cleaner => "cleaner",
         }
     }
 }
@@ -96,7 +101,7 @@ fn main() {
     );
     let mut rng = Rng(seed);
     let stop_cmd = env("PG_KAFKA_STOP_CMD");
-    let mut kinds = vec![Kind::Worker, Kind::Postmaster];
+    let mut kinds = vec![Kind::Worker, Kind::Postmaster, Kind::Cleaner];
     if stop_cmd.is_some() {
         kinds.push(Kind::Stop);
     }
@@ -119,6 +124,7 @@ fn main() {
         kinds.iter().map(|k| k.name()).collect::<Vec<_>>()
     );
 
+    let mut compacted = compacted::Compacted::create();
     let shared = Arc::new(Shared::default());
     let producers = load::producers(&PRODUCERS, &topic, PARTITIONS, &shared);
     let member = load::group_member(&topic, &group, &shared);
@@ -137,7 +143,18 @@ fn main() {
         std::thread::sleep(Duration::from_millis(300 + rng.below(1700)));
         let old = worker_pid(SERVE_DEADLINE).expect("the pg_kafka worker is not running");
         let log_at = std::fs::metadata(&log_path).map_or(0, |m| m.len());
-        let crashed = if let Kind::Stop = kind {
+        let crashed = if let Kind::Cleaner = kind {
+            compacted.round();
+            let pass = compacted::Compacted::start_pass();
+            // Somewhere inside the pass: the last one's length bounds the moment.
+            std::thread::sleep(Duration::from_millis(rng.below(compacted.pass_ms.max(20))));
+            sigkill(old);
+            let t0 = Instant::now();
+            if !pass.join().unwrap_or(true) {
+                compacted.passes_interrupted += 1;
+            }
+            Some(t0)
+        } else if let Kind::Stop = kind {
             let cmd = stop_cmd.as_deref().unwrap_or_default();
             let (t0, ms) = stop_and_start(cmd, &restart_cmd);
             stop_ms.push(ms);
@@ -182,6 +199,9 @@ fn main() {
             checks::print_log_since(&log_path, log_at);
         }
         quiet_checks(&shared, &topic, &group, &mut seen, &mut v);
+        if let Kind::Cleaner = kind {
+            compacted.check(&mut v);
+        }
         if let Some(lib) = &library {
             if checks::library_identity(lib) != library_id {
                 v.add("library_replaced", format!("{lib} was replaced during the run: later restarts load other code; the run is void"));
@@ -200,6 +220,30 @@ fn main() {
     let committed = shared.committed.lock().expect("committed lock").clone();
     checks::group_offsets(&topic, &group, PARTITIONS, &committed, &mut seen, &mut v);
     checks::consistency(&mut v);
+    // A pass that runs to its end leaves one record per key (and the filler).
+    if let Err(e) = postgres::Client::connect(&pg_url(), postgres::NoTls)
+        .and_then(|mut c| c.batch_execute("SELECT kafka.run_cleaner()"))
+    {
+        v.add(
+            "cleaner_failed",
+            format!("a full pass after the crashes: {e}"),
+        );
+    }
+    let (compacted_read, repeated) = compacted.check(&mut v);
+    // The newest batch (the last filler alone) is never compacted, nor is it in the key map, so
+    // the filler before it stays too: Kafka's active segment.
+    if compacted_read != compacted.keys() + repeated.len()
+        || repeated.iter().any(|(k, _)| k != "filler")
+        || repeated.len() > 1
+    {
+        v.add(
+            "compacted_not_compacted",
+            format!(
+                "{compacted_read} records after a full pass, {} keys; read twice (key, first offset): {repeated:?}",
+                compacted.keys()
+            ),
+        );
+    }
     let failed = shared.failed.lock().expect("failed lock").clone();
     let mode_of = |id| {
         PRODUCERS
@@ -260,6 +304,9 @@ fn main() {
         "sigkills_in_server_log": sigkills,
         "max_fast_stop_ms": stop_ms.iter().max(),
         "consistency_differences": v.count("memory_differs_from_tables"),
+        "cleaner_passes_interrupted": compacted.passes_interrupted,
+        "cleaner_pass_ms": compacted.pass_ms,
+        "compacted_records_after_full_pass": compacted_read,
         "violations": v.0,
     });
     println!("{summary}");
@@ -335,7 +382,7 @@ fn crash(
             }
             Some(t0)
         }
-        Kind::Stop => None,
+        Kind::Stop | Kind::Cleaner => None,
         Kind::Failpoint(name) => {
             std::fs::write(switch, name).expect("arm failpoint");
             let deadline = Instant::now() + FAILPOINT_DEADLINE;
