@@ -7,6 +7,7 @@
 pub mod abuse;
 pub mod batch;
 pub mod bench_abuse;
+pub mod bench_cleaner;
 pub mod bench_groups;
 pub mod groups;
 pub mod raw;

@@ -2,7 +2,7 @@
 //!
 //! Runs against a live broker (`PG_KAFKA_BOOTSTRAP`, `PG_KAFKA_PGURL`; `make bench` sets both for
 //! the `make up` cluster). `PG_KAFKA_BENCH_SCALE` (default 1.0) scales every record count, e.g.
-//! 0.05 for a smoke run; `PG_KAFKA_BENCH_ONLY=kafka|eos|groups|postgres|restart|abuse` (comma-separated) runs some groups. Measures, never asserts: see docs/performance.md for the method.
+//! 0.05 for a smoke run; `PG_KAFKA_BENCH_ONLY=kafka|eos|groups|postgres|restart|cleaner|abuse` (comma-separated) runs some groups. Measures, never asserts: see docs/performance.md for the method.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -431,6 +431,12 @@ fn main() {
     }
     if enabled("restart") {
         restart_scenario(scaled(10_000_000), 50);
+    }
+    if enabled("cleaner") {
+        pg_kafka_tests::bench_cleaner::run(
+            ((10.0 * scale()).round() as usize).max(2),
+            ((10.0 * scale()).ceil() as u64).max(2),
+        );
     }
     if enabled("abuse") {
         pg_kafka_tests::bench_abuse::run();
