@@ -173,6 +173,9 @@ ifeq ($(IS_ROOT),yes)
 endif
 	cargo pgrx test pg15 $(PGRX_TEST_ARGS)
 
+# librdkafka's own integration tests run by blackbox (scripts/librdkafka_tests.sh).
+LIBRDKAFKA_TESTS ?= 0011
+
 build-tests:
 	cargo test -p pg_kafka_tests --no-run
 
@@ -192,6 +195,7 @@ blackbox: build-tests clients
 		PG_KAFKA_SPARE_KAFKA_PORT=$(SPARE_KAFKA_PORT); \
 		mkdir -p $(COMPAT_DIR); rm -f $(COMPAT_DIR)/rdkafka.rc; \
 		cargo test -p pg_kafka_tests --no-fail-fast || rc=$$?; \
+		LIBRDKAFKA_TESTS=$(LIBRDKAFKA_TESTS) scripts/librdkafka_tests.sh || rc=$$?; \
 		echo $$rc > $(COMPAT_DIR)/rdkafka.rc; \
 		$(MAKE) --no-print-directory client-test || rc=$$?; \
 	else \

@@ -12,7 +12,9 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
+use kafka_protocol::messages::produce_response::{
+    BatchIndexAndErrorMessage, PartitionProduceResponse, TopicProduceResponse,
+};
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse, ResponseKind, TopicName};
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
@@ -32,8 +34,38 @@ const DEFAULT_MAX_MESSAGE_BYTES: usize = 1_048_588;
 /// Where a partition's answer comes from: an error known now, or the writer's result for the
 /// append at this index.
 enum Slot {
-    Failed(KafkaError),
+    Failed(Refused),
     Append(usize),
+}
+
+/// A partition refused before the writer: the error, and the records it names (their index in
+/// their batch, for Produce v8's record_errors; librdkafka fails those with the error and the
+/// batch's other records with INVALID_DIFFERENT_RECORD).
+#[derive(Debug, Clone)]
+struct Refused {
+    error: KafkaError,
+    records: Vec<i32>,
+}
+
+impl From<KafkaError> for Refused {
+    fn from(error: KafkaError) -> Self {
+        Refused {
+            error,
+            records: Vec::new(),
+        }
+    }
+}
+
+impl From<ResponseError> for Refused {
+    fn from(code: ResponseError) -> Self {
+        KafkaError::from(code).into()
+    }
+}
+
+impl From<batch::BatchError> for Refused {
+    fn from(e: batch::BatchError) -> Self {
+        KafkaError::from(e).into()
+    }
 }
 
 type Layout = Vec<(TopicName, Vec<(i32, Slot)>)>;
@@ -61,7 +93,7 @@ pub(super) async fn handle(c: &Call<'_>, req: ProduceRequest) -> Reply {
         let mut parts = Vec::new();
         for p in t.partition_data {
             let slot = match &topic {
-                Err(e) => Slot::Failed(e.clone()),
+                Err(e) => Slot::Failed(e.clone().into()),
                 Ok(topic) => {
                     work.push((topic.clone(), p.index, p.records));
                     Slot::Append(work.len() - 1)
@@ -179,7 +211,7 @@ async fn validate(
     ctx: &Ctx,
     work: Vec<(Arc<Topic>, i32, Option<Bytes>)>,
     transactional: bool,
-) -> Vec<(Arc<Topic>, i32, KafkaResult<Vec<PendingBatch>>)> {
+) -> Vec<(Arc<Topic>, i32, Result<Vec<PendingBatch>, Refused>)> {
     let max_decompressed = ctx.config.max_request_size;
     // Which topics refuse keyless records, decided once per request (it reads the defaults).
     let compacted: std::collections::HashSet<uuid::Uuid> = work
@@ -191,7 +223,7 @@ async fn validate(
     let keys: Vec<(Arc<Topic>, i32)> = work.iter().map(|w| (w.0.clone(), w.1)).collect();
     let failed = |keys: Vec<(Arc<Topic>, i32)>| {
         keys.into_iter()
-            .map(|(t, p)| (t, p, Err(KafkaError::storage())))
+            .map(|(t, p)| (t, p, Err(KafkaError::storage().into())))
             .collect()
     };
     let Ok(_permit) = VALIDATORS.acquire().await else {
@@ -217,7 +249,7 @@ fn pending(
     transactional: bool,
     compacted: bool,
     decompress_left: &mut usize,
-) -> KafkaResult<Vec<PendingBatch>> {
+) -> Result<Vec<PendingBatch>, Refused> {
     if topic.partition(partition).is_none() {
         return Err(ResponseError::UnknownTopicOrPartition.into());
     }
@@ -235,13 +267,29 @@ fn pending(
     for info in infos {
         check(&info, limit, transactional)?;
         if info.keyless && compacted {
-            return Err(KafkaError::with_message(
+            let error = KafkaError::with_message(
                 ResponseError::InvalidRecord,
                 format!(
                     "Compacted topic cannot accept message without key in topic partition {}-{partition}.",
                     topic.name
                 ),
-            ));
+            );
+            // Which records: the batch decodes (it was just validated); offsets are still the
+            // producer's, relative to the batch.
+            let bytes = records.slice(at..(at + info.byte_len).min(records.len()));
+            let limit = info.decompressed_len.max(info.byte_len).saturating_mul(2);
+            let keyless = batch::decode_records(&bytes, limit)
+                .map(|rs| {
+                    rs.iter()
+                        .filter(|r| r.key.is_none())
+                        .map(|r| (r.offset - base_offset(&bytes)) as i32)
+                        .collect()
+                })
+                .unwrap_or_default();
+            return Err(Refused {
+                error,
+                records: keyless,
+            });
         }
         if codec.is_some_and(|c| c != info.compression) {
             return Err(ResponseError::InvalidRecord.into());
@@ -264,6 +312,14 @@ fn pending(
         at = end;
     }
     Ok(out)
+}
+
+/// The base offset a batch's header carries (its first eight bytes).
+fn base_offset(batch: &[u8]) -> i64 {
+    batch
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, i64::from_be_bytes)
 }
 
 fn check(info: &BatchInfo, limit: usize, transactional: bool) -> KafkaResult<()> {
@@ -292,8 +348,12 @@ fn respond(version: i16, layout: Layout, results: &[AppendResult]) -> ProduceRes
             t.partition_responses = parts
                 .into_iter()
                 .map(|(index, slot)| {
+                    let mut record_errors = Vec::new();
                     let outcome = match slot {
-                        Slot::Failed(e) => Err(e),
+                        Slot::Failed(r) => {
+                            record_errors = r.records;
+                            Err(r.error)
+                        }
                         Slot::Append(i) => {
                             results.get(i).cloned().unwrap_or(Err(KafkaError::storage()))
                         }
@@ -314,6 +374,15 @@ fn respond(version: i16, layout: Layout, results: &[AppendResult]) -> ProduceRes
                             p.base_offset = -1;
                             if version >= 8 {
                                 p.error_message = message(&e);
+                                p.record_errors = record_errors
+                                    .into_iter()
+                                    .map(|i| {
+                                        let mut r = BatchIndexAndErrorMessage::default();
+                                        r.batch_index = i;
+                                        r.batch_index_error_message = message(&e);
+                                        r
+                                    })
+                                    .collect();
                             }
                         }
                     }
@@ -332,7 +401,7 @@ pub(super) fn refuse(version: i16, req: ProduceRequest, e: &KafkaError) -> Produ
         .into_iter()
         .map(|t| {
             let parts = t.partition_data.iter();
-            let failed = parts.map(|p| (p.index, Slot::Failed(e.clone())));
+            let failed = parts.map(|p| (p.index, Slot::Failed(e.clone().into())));
             (t.name, failed.collect())
         })
         .collect();

@@ -249,6 +249,23 @@ async fn a_compacted_topic_refuses_a_record_without_a_key_and_a_policy_change_ac
         }
         other => panic!("{other:?}"),
     }
+    // Record errors name the keyless records by their index in the batch.
+    let mixed = keyed_batch(&[
+        (now(), Some(b"a"), Some(b"1")),
+        (now(), None, Some(b"2")),
+        (now(), Some(b"c"), Some(b"3")),
+        (now(), None, Some(b"4")),
+    ]);
+    let req = super::produce_fetch::produce_req(-1, "keys", 0, Some(mixed));
+    match h.call(9, req).await {
+        Some(kafka_protocol::messages::ResponseKind::Produce(r)) => {
+            let p = &r.responses[0].partition_responses[0];
+            assert_eq!(p.error_code, ResponseError::InvalidRecord.code());
+            let named: Vec<i32> = p.record_errors.iter().map(|e| e.batch_index).collect();
+            assert_eq!(named, vec![1, 3]);
+        }
+        other => panic!("{other:?}"),
+    }
     let keyed = keyed_batch(&[(now(), Some(b"k"), Some(b"v"))]);
     assert_eq!(produce(&h, "keys", 0, keyed).await, (0, 0));
     // The broker default decides for a topic that sets nothing.
