@@ -330,7 +330,7 @@ impl Store for SpiStore {
     ) -> Result<Vec<pg_kafka_core::store::BatchMeta>, StoreError> {
         in_txn(|| {
             Spi::connect(|client| {
-                store_cleaner::batch_metadata(&client, topic, partition, from_offset, max_rows)
+                store_cleaner::batch_metadata(client, topic, partition, from_offset, max_rows)
             })
         })
     }

@@ -224,7 +224,7 @@ pub fn batch_full(
     attributes: i16,
     records: &[(i64, &[u8])],
 ) -> Bytes {
-    let records: Vec<(i64, Option<&[u8]>, Option<&[u8]>)> = records
+    let records: Vec<KeyedRecord<'_>> = records
         .iter()
         .map(|(ts, v)| (*ts, None, Some(*v)))
         .collect();
@@ -238,7 +238,10 @@ pub fn batch_full(
 }
 
 /// An uncompressed RecordBatch v2 of (timestamp, key, value) records, no producer id.
-pub fn keyed_batch(records: &[(i64, Option<&[u8]>, Option<&[u8]>)]) -> Bytes {
+/// (timestamp, key, value) of one record to encode.
+pub type KeyedRecord<'a> = (i64, Option<&'a [u8]>, Option<&'a [u8]>);
+
+pub fn keyed_batch(records: &[KeyedRecord<'_>]) -> Bytes {
     batch_records(-1, -1, -1, 0, records)
 }
 
@@ -248,7 +251,7 @@ pub fn batch_records(
     producer_epoch: i16,
     base_sequence: i32,
     attributes: i16,
-    records: &[(i64, Option<&[u8]>, Option<&[u8]>)],
+    records: &[KeyedRecord<'_>],
 ) -> Bytes {
     let base_ts = records.first().map_or(0, |r| r.0);
     let max_ts = records.iter().map(|r| r.0).max().unwrap_or(0);
