@@ -237,10 +237,10 @@ pub fn batch_full(
     )
 }
 
-/// An uncompressed RecordBatch v2 of (timestamp, key, value) records, no producer id.
 /// (timestamp, key, value) of one record to encode.
 pub type KeyedRecord<'a> = (i64, Option<&'a [u8]>, Option<&'a [u8]>);
 
+/// An uncompressed RecordBatch v2 of (timestamp, key, value) records, no producer id.
 pub fn keyed_batch(records: &[KeyedRecord<'_>]) -> Bytes {
     batch_records(-1, -1, -1, 0, records)
 }
