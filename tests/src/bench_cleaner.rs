@@ -235,3 +235,98 @@ pub fn run(rounds: usize, seconds: u64) {
         })
     );
 }
+
+/// `cleaner_sustained_retention`: producers at up to `rate` records/s of 1 KiB for `seconds` to
+/// a topic with retention.ms = `retention_s` s, the cleaner checking every second and autovacuum
+/// left to itself (kafka.batches' own settings). If DELETE plus VACUUM keep up, kafka.batches'
+/// TOAST size levels off near what `retention_s` seconds of records take; if not, it grows for
+/// the whole run. Samples every five seconds.
+pub fn sustained(rate: u64, seconds: u64, retention_s: u64) {
+    let topic = unique_topic("bench-sustained");
+    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> =
+        base_config().create().expect("admin");
+    let retention_ms = (retention_s * 1000).to_string();
+    let new = rdkafka::admin::NewTopic::new(&topic, 4, rdkafka::admin::TopicReplication::Fixed(1))
+        .set("retention.ms", &retention_ms);
+    block_on(admin.create_topics(&[new], &rdkafka::admin::AdminOptions::new()))
+        .expect("create topic");
+    let mut pg = pg_client();
+    pg.batch_execute("ALTER SYSTEM SET pg_kafka.log_retention_check_interval = '1s'")
+        .expect("interval");
+    pg.batch_execute("SELECT pg_reload_conf()").expect("reload");
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (p_topic, p_stop, p_sent) = (topic.clone(), stop.clone(), sent.clone());
+    let producer_thread = std::thread::spawn(move || {
+        let p = producer(&[("linger.ms", "5"), ("batch.size", "1000000")]);
+        let value = vec![b'r'; VALUE];
+        let t0 = Instant::now();
+        let mut n: u64 = 0;
+        while !p_stop.load(Ordering::Relaxed) {
+            // Paced in slices of 10 ms.
+            let due = t0 + Duration::from_micros(n * 1_000_000 / rate.max(1));
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+            let key = (n % 100_000).to_be_bytes();
+            let rec: rdkafka::producer::BaseRecord<'_, [u8], [u8], Box<usize>> =
+                rdkafka::producer::BaseRecord::with_opaque_to(&p_topic, Box::new(0))
+                    .key(&key[..])
+                    .payload(&value[..]);
+            match p.send(rec) {
+                Ok(()) => n += 1,
+                Err(_) => {
+                    p.poll(Duration::from_millis(1));
+                }
+            }
+            p.poll(Duration::ZERO);
+        }
+        drain(&p, Duration::from_secs(60));
+        p_sent.store(n, Ordering::Relaxed);
+    });
+
+    let sample = |pg: &mut postgres::Client| -> (f64, i64, i64) {
+        let row = pg
+            .query_one(
+                "SELECT pg_relation_size(c.reltoastrelid)::float8 / 1e6, \
+                        coalesce(s.autovacuum_count, 0), coalesce(s.n_dead_tup, 0) \
+                   FROM pg_class c LEFT JOIN pg_stat_all_tables s ON s.relid = c.reltoastrelid \
+                  WHERE c.oid = 'kafka.batches'::regclass",
+                &[],
+            )
+            .expect("sample");
+        (row.get(0), row.get(1), row.get(2))
+    };
+    let (start_mb, start_vacuums, _) = sample(&mut pg);
+    let mut samples = Vec::new();
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(seconds) {
+        std::thread::sleep(Duration::from_secs(5));
+        let (mb, vacuums, dead) = sample(&mut pg);
+        samples.push(json!({
+            "s": t0.elapsed().as_secs(), "toast_mb": (mb * 10.0).round() / 10.0,
+            "toast_autovacuums": vacuums - start_vacuums, "toast_dead_tuples": dead,
+        }));
+    }
+    stop.store(true, Ordering::Relaxed);
+    producer_thread.join().expect("producer");
+    let elapsed = t0.elapsed().as_secs_f64();
+    pg.batch_execute("ALTER SYSTEM RESET pg_kafka.log_retention_check_interval")
+        .expect("reset");
+    pg.batch_execute("SELECT pg_reload_conf()").expect("reload");
+    let records = sent.load(Ordering::Relaxed);
+    println!(
+        "{}",
+        json!({
+            "scenario": "cleaner_sustained_retention",
+            "target_records_per_s": rate,
+            "records_per_s": (records as f64 / elapsed).round(),
+            "record_bytes": VALUE,
+            "seconds": seconds,
+            "retention_s": retention_s,
+            "toast_mb_at_start": (start_mb * 10.0).round() / 10.0,
+            "samples": samples,
+        })
+    );
+}

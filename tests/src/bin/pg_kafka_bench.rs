@@ -437,6 +437,11 @@ fn main() {
             ((10.0 * scale()).round() as usize).max(2),
             ((10.0 * scale()).ceil() as u64).max(2),
         );
+        pg_kafka_tests::bench_cleaner::sustained(
+            100_000,
+            ((120.0 * scale()).ceil() as u64).max(10),
+            10,
+        );
     }
     if enabled("abuse") {
         pg_kafka_tests::bench_abuse::run();

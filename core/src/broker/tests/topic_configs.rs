@@ -217,6 +217,61 @@ async fn describe_configs_reports_the_broker_read_only_with_its_settings() {
 }
 
 #[tokio::test]
+async fn broker_level_topic_defaults_are_reported_as_static_broker_configs() {
+    let h = harness();
+    h.ctx.registry.set_topic_defaults(
+        [
+            ("retention.ms".to_string(), "3600000".to_string()),
+            ("cleanup.policy".to_string(), "compact".to_string()),
+        ]
+        .into(),
+    );
+    let broker = describe(&h, 4, 4, "0", None).await;
+    assert_eq!(
+        entry(&broker, "log.retention.ms"),
+        Some(("3600000".into(), 4))
+    );
+    assert_eq!(entry(&broker, "log.retention.hours"), Some(("1".into(), 4)));
+    assert_eq!(
+        entry(&broker, "log.cleanup.policy"),
+        Some(("compact".into(), 4))
+    );
+    assert_eq!(
+        entry(&broker, "log.retention.bytes"),
+        Some(("-1".into(), 5))
+    );
+
+    assert_eq!(create(&h, "inherits", 1, &[]).await, 0);
+    let t = describe(&h, 4, 2, "inherits", None).await;
+    assert_eq!(entry(&t, "retention.ms"), Some(("3600000".into(), 4)));
+    assert_eq!(entry(&t, "cleanup.policy"), Some(("compact".into(), 4)));
+    assert_eq!(entry(&t, "retention.bytes"), Some(("-1".into(), 5)));
+    assert_eq!(
+        create(&h, "own", 1, &[("cleanup.policy", "delete")]).await,
+        0
+    );
+    let t = describe(&h, 4, 2, "own", None).await;
+    assert_eq!(entry(&t, "cleanup.policy"), Some(("delete".into(), 1)));
+    let policy = t
+        .configs
+        .iter()
+        .find(|c| c.name.as_str() == "cleanup.policy")
+        .unwrap();
+    let synonyms: Vec<(String, i8)> = policy
+        .synonyms
+        .iter()
+        .map(|s| (s.name.to_string(), s.source))
+        .collect();
+    assert_eq!(
+        synonyms,
+        vec![
+            ("cleanup.policy".into(), 1),
+            ("log.cleanup.policy".into(), 4)
+        ]
+    );
+}
+
+#[tokio::test]
 async fn alter_configs_replaces_every_dynamic_config_and_survives_a_rebuild() {
     let h = harness();
     create(&h, "ac", 2, &[("retention.ms", "1000")]).await;
