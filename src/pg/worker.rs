@@ -157,6 +157,7 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
         }
         pass = serve_cleaner_asks(&cleaner, pass);
         writer.tick(&mut store);
+        report_table_stats();
         if shmem::wanted() {
             publish_view(writer.registry());
         }
@@ -182,6 +183,18 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
     }
     log!("pg_kafka: shutting down");
     server.shutdown();
+}
+
+/// Send this process's table statistics (rows inserted, deleted, dead) to the cumulative
+/// statistics system. A backend does so whenever it goes idle; a background worker must do it
+/// itself, or autovacuum never learns that the worker's deletes left dead rows (and never
+/// vacuums kafka.batches), nor autoanalyze that its inserts changed the table. Postgres limits
+/// how often this actually flushes (at most about once a second).
+fn report_table_stats() {
+    // SAFETY: main thread, between transactions (the writer commits or aborts every one).
+    unsafe {
+        let _ = pg_sys::pgstat_report_stat(false);
+    }
 }
 
 /// How often the loop looks for the report of a pass a backend is waiting for.

@@ -370,3 +370,30 @@ def test_kcat_reads_a_compacted_log_with_gaps(bootstrap):
         check=True, capture_output=True, text=True, timeout=PATIENCE,
     ).stdout
     assert out.splitlines() == ["4 k0 v4", "5 k1 v5", "6 filler x"]
+
+
+def test_the_workers_deletes_reach_the_statistics_autovacuum_reads(bootstrap):
+    """Autovacuum vacuums a table once its statistics count enough dead rows; the worker's
+    inserts and the cleaner's deletes must be counted there like any backend's."""
+    def counts():
+        ((ins, dele),) = sql(
+            "SELECT n_tup_ins, n_tup_del FROM pg_stat_all_tables "
+            "WHERE relid = 'kafka.batches'::regclass"
+        )
+        return int(ins), int(dele)
+
+    before = counts()
+    topic = create(bootstrap, {"retention.ms": str(HOUR_MS)})
+    p = producer(bootstrap)
+    old = int(time.time() * 1000) - 2 * HOUR_MS
+    for i in range(3):
+        send(p, topic, [(b"k", b"old")], timestamp=old + i)
+    send(p, topic, [(b"k", b"new")])
+    assert run_cleaner()["batches_removed"] >= 3
+    deadline = time.monotonic() + PATIENCE
+    while True:
+        ins, dele = counts()
+        if ins >= before[0] + 4 and dele >= before[1] + 3:
+            break
+        assert time.monotonic() < deadline, f"statistics still at {ins} inserts, {dele} deletes"
+        time.sleep(0.5)
