@@ -346,8 +346,8 @@ pub fn cleaner_settings() -> CleanerSettings {
 }
 
 /// Broker-level defaults of topic configs (reloadable): retention.ms, retention.bytes and
-/// cleanup.policy for topics that set none. A policy Kafka would refuse falls back to `delete`,
-/// with a warning from the caller.
+/// cleanup.policy for topics that set none, where they differ from Kafka's defaults. A policy
+/// Kafka would refuse falls back to `delete`, with a warning from the caller.
 pub fn topic_defaults() -> (BTreeMap<String, String>, Option<String>) {
     let mut out = BTreeMap::new();
     let retention_ms = match LOG_RETENTION_S.get() {
@@ -373,5 +373,7 @@ pub fn topic_defaults() -> (BTreeMap<String, String>, Option<String>) {
         }
     };
     out.insert("cleanup.policy".to_owned(), policy);
+    // A setting left at Kafka's own default is reported as Kafka reports it: DEFAULT_CONFIG.
+    out.retain(|name, value| configs::lookup(name).is_none_or(|d| d.default != value.as_str()));
     (out, problem)
 }
