@@ -63,7 +63,7 @@ CAPTURE_KAFKA_PORT ?= 19096
 CAPTURE_PROXY_PORT ?= 19097
 
 APT_PACKAGES := postgresql-15 postgresql-server-dev-15 libclang-dev clang pkg-config libssl-dev \
-	cmake kcat libcurl4-openssl-dev g++ sudo
+	cmake kcat libcurl4-openssl-dev libzstd-dev zlib1g-dev g++ sudo
 CARGO_PGRX_VERSION := 0.18.1
 
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
