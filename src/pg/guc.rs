@@ -56,6 +56,7 @@ fn string(
     );
 }
 
+/// An integer setting read at server start.
 fn int(
     name: &'static CStr,
     short: &'static CStr,
@@ -64,14 +65,12 @@ fn int(
     max: i32,
     flags: GucFlags,
 ) {
-    GucRegistry::define_int_guc(
+    int_in(
+        GucContext::Postmaster,
         name,
         short,
-        c"",
         setting,
-        min,
-        max,
-        GucContext::Postmaster,
+        (min, max),
         flags,
     );
 }
@@ -85,16 +84,18 @@ fn reloadable(
     max: i32,
     flags: GucFlags,
 ) {
-    GucRegistry::define_int_guc(
-        name,
-        short,
-        c"",
-        setting,
-        min,
-        max,
-        GucContext::Sighup,
-        flags,
-    );
+    int_in(GucContext::Sighup, name, short, setting, (min, max), flags);
+}
+
+fn int_in(
+    context: GucContext,
+    name: &'static CStr,
+    short: &'static CStr,
+    setting: &'static GucSetting<i32>,
+    (min, max): (i32, i32),
+    flags: GucFlags,
+) {
+    GucRegistry::define_int_guc(name, short, c"", setting, min, max, context, flags);
 }
 
 pub fn define() {

@@ -423,3 +423,16 @@ pub fn by_partition(got: &[Got]) -> HashMap<i32, Vec<&Got>> {
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     futures_executor::block_on(f)
 }
+
+/// Restart the cluster with PG_KAFKA_RESTART_CMD (a shell command that restarts it and waits
+/// until the Kafka port accepts connections).
+pub fn restart_cluster() {
+    let cmd = std::env::var("PG_KAFKA_RESTART_CMD")
+        .expect("PG_KAFKA_RESTART_CMD must be set to a command that restarts the cluster");
+    let status = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&cmd)
+        .status()
+        .expect("run PG_KAFKA_RESTART_CMD");
+    assert!(status.success(), "restart command failed: {status}");
+}

@@ -4,8 +4,6 @@
 //!
 //! Runs in its own test binary because it restarts the broker (PG_KAFKA_RESTART_CMD).
 
-use std::process::Command;
-
 use pg_kafka_tests::batch::{self, Producer as Pid};
 use pg_kafka_tests::raw;
 use pg_kafka_tests::*;
@@ -14,17 +12,6 @@ use rdkafka::client::DefaultClientContext;
 
 const NONE: i16 = 0;
 const DUPLICATE_SEQUENCE_NUMBER: i16 = 46;
-
-fn restart() {
-    let cmd = std::env::var("PG_KAFKA_RESTART_CMD")
-        .expect("PG_KAFKA_RESTART_CMD must be set to a command that restarts the cluster");
-    let status = Command::new("bash")
-        .arg("-c")
-        .arg(&cmd)
-        .status()
-        .expect("restart");
-    assert!(status.success(), "restart command failed: {status}");
-}
 
 /// One record of key "k" whose value names its sequence number.
 fn seq_batch(pid: i64, epoch: i16, seq: i32) -> Vec<u8> {
@@ -110,7 +97,7 @@ fn retries_are_deduplicated_after_compaction_and_a_restart() {
     );
     drop((s, b));
 
-    restart();
+    restart_cluster();
     let mut c = raw::connect();
     assert_duplicate(
         raw::produce_one(&mut c, 400, &topic, 0, &seq_batch(pid, epoch, 7)),

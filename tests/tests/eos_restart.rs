@@ -5,7 +5,6 @@
 //! Runs in its own test binary because it restarts the broker (PG_KAFKA_RESTART_CMD: a shell
 //! command that restarts the cluster and waits until the Kafka port accepts connections).
 
-use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -19,17 +18,6 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 const NONE: i16 = 0;
 const DUPLICATE_SEQUENCE_NUMBER: i16 = 46;
-
-fn restart() {
-    let cmd = std::env::var("PG_KAFKA_RESTART_CMD")
-        .expect("PG_KAFKA_RESTART_CMD must be set to a command that restarts the cluster");
-    let status = Command::new("bash")
-        .arg("-c")
-        .arg(&cmd)
-        .status()
-        .expect("run PG_KAFKA_RESTART_CMD");
-    assert!(status.success(), "restart command failed: {status}");
-}
 
 fn values(from: i32, n: i32) -> Vec<Vec<u8>> {
     (from..from + n)
@@ -64,7 +52,7 @@ fn a_retry_after_a_restart_is_a_duplicate() {
         }
     }
 
-    restart();
+    restart_cluster();
 
     // The response to sequence 6 "was lost" in the restart: the producer retries it.
     let mut s = raw::connect();
@@ -152,7 +140,7 @@ fn a_transaction_open_across_a_restart_is_aborted_on_reinit() {
         "open-1 delivered: {deliveries:?}"
     );
 
-    restart();
+    restart_cluster();
     drop(before);
 
     // The same transactional.id again: the open transaction is aborted (not left hanging, not
