@@ -20,7 +20,7 @@ mod txn_common;
 mod unsupported;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -45,8 +45,10 @@ pub use retention::RetentionScan;
 pub const STEP_ROWS: usize = 2_000;
 /// Batch columns read per metadata query.
 const META_ROWS: usize = 2_000;
-/// Largest decompressed batch the cleaner decodes (larger ones are kept as they are).
-const MAX_DECODED: usize = 256 << 20;
+/// Most decoded bytes (keys, values, headers) the cleaner holds for one run of batches: a run is
+/// at most `step_bytes` stored, but compressed batches can decode to far more. A batch past the
+/// budget is left as it is this time (in the map phase, the map ends before it).
+const MAX_DECODED: usize = 64 << 20;
 
 /// What the cleaner is told, refreshed when the settings are reloaded.
 #[derive(Debug, Clone)]
@@ -349,14 +351,9 @@ impl Cleaner {
         let Ok(_permit) = self.decoding.acquire().await else {
             return Vec::new();
         };
-        tokio::task::spawn_blocking(move || {
-            batches
-                .iter()
-                .map(|b| batch::decode_records(&b.bytes, MAX_DECODED).ok())
-                .collect()
-        })
-        .await
-        .unwrap_or_default()
+        tokio::task::spawn_blocking(move || decode_within(&batches, MAX_DECODED))
+            .await
+            .unwrap_or_default()
     }
 
     /// Remove the rows a moved log start left below it, in steps.
@@ -740,6 +737,41 @@ impl Cleaner {
             .map_while(|m| by_base.get(&m.base_offset).map(|b| (*m, b.clone())))
             .collect())
     }
+}
+
+/// The records of each batch, in order, while their decoded size stays within `budget`; the
+/// batch that would pass it, and every one after, is None (as is one that does not decode).
+fn decode_within(batches: &[Batch], budget: usize) -> Vec<Option<Vec<Record>>> {
+    let mut left = budget;
+    batches
+        .iter()
+        .map(|b| {
+            let records = match batch::decode_records(&b.bytes, left) {
+                Ok(r) if left > 0 => r,
+                _ => {
+                    left = 0;
+                    return None;
+                }
+            };
+            let size: usize = records.iter().map(decoded_size).sum();
+            if size > left {
+                left = 0;
+                return None;
+            }
+            left -= size;
+            Some(records)
+        })
+        .collect()
+}
+
+/// What a decoded record holds in memory, roughly: its bytes and a fixed overhead.
+fn decoded_size(r: &Record) -> usize {
+    let headers: usize = r
+        .headers
+        .iter()
+        .map(|(k, v)| k.len() + v.as_ref().map_or(0, Vec::len) + 48)
+        .sum();
+    r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len) + headers + 96
 }
 
 /// `b` with `bytes` rebuilt from `kept`: same offsets, producer fields and attributes.

@@ -16,7 +16,7 @@ mod produce_fetch;
 mod rebalance_timeouts;
 mod request_limits;
 mod store_failures;
-mod testkit;
+pub(crate) mod testkit;
 mod topic_admin;
 mod topic_configs;
 mod transactions;
