@@ -92,12 +92,16 @@ impl Compacted {
                 }
             })
             .collect();
-        // 40 records per batch: the filler, record 1001, is a batch of its own.
-        recs.push(Rec {
+        // The filler goes once every key's update is acknowledged, so it is a batch of its own:
+        // with linger.ms the producer can put the round's last updates in one batch with it,
+        // and the newest batch (never compacted) would then hold updates the pass must keep.
+        let mut offsets = produce_all(&p, &self.topic, &recs);
+        let filler = Rec {
             partition: Some(0),
             ..Rec::kv(b"filler", format!("filler-{}", self.rounds).as_bytes())
-        });
-        let offsets = produce_all(&p, &self.topic, &recs);
+        };
+        offsets.extend(produce_all(&p, &self.topic, std::slice::from_ref(&filler)));
+        recs.push(filler);
         for (r, (_, offset)) in recs.iter().zip(offsets) {
             let key = r.key.clone().unwrap_or_default();
             self.acked

@@ -289,6 +289,84 @@ def test_a_runtime_policy_change_acts_from_the_next_pass(bootstrap):
     assert stats(topic)[4] != "", "a compacted topic has a dirty ratio"
 
 
+def test_min_compaction_lag_keeps_young_records_out_of_compaction(bootstrap):
+    topic = create(bootstrap, dict(COMPACT, **{
+        "min.compaction.lag.ms": str(HOUR_MS), "min.cleanable.dirty.ratio": "0.01",
+    }))
+    p = producer(bootstrap)
+    old = int(time.time() * 1000) - 2 * HOUR_MS
+    for i in range(5):
+        send(p, topic, [(b"k", f"old{i}".encode())], timestamp=old + i)
+    for i in range(5):
+        send(p, topic, [(b"k", f"new{i}".encode())])
+    send(p, topic, [(b"filler", b"x")])
+
+    run_cleaner()
+    # The first batch younger than the lag ends the cleanable section: the old updates are
+    # compacted among themselves, the young ones are not touched.
+    got = read_all(bootstrap, topic)
+    assert [(o, v) for o, _, v in got] == [(4, b"old4")] + [
+        (5 + i, f"new{i}".encode()) for i in range(5)
+    ] + [(10, b"x")], got
+
+    alter(bootstrap, topic, min_compaction_lag_ms="0")
+    run_cleaner()
+    assert read_all(bootstrap, topic) == [(9, b"k", b"new4"), (10, b"filler", b"x")]
+
+
+def set_check_interval(value):
+    """ALTER SYSTEM the cleaner's interval (None resets it) and reload."""
+    if value is None:
+        sql("ALTER SYSTEM RESET pg_kafka.log_retention_check_interval")
+    else:
+        sql(f"ALTER SYSTEM SET pg_kafka.log_retention_check_interval = '{value}'")
+    sql("SELECT pg_reload_conf()")
+
+
+def test_max_compaction_lag_compacts_a_log_below_the_dirty_ratio(bootstrap):
+    # Both topics' dirty share stays below a ratio of 1 (the newest batch is never dirty), so only
+    # max.compaction.lag.ms can make a scheduled pass compact them; `run_cleaner()` would compact
+    # both whatever their ratio, so the scheduled passes do the work here.
+    never_due = dict(COMPACT, **{"min.cleanable.dirty.ratio": "1"})
+    plain = create(bootstrap, never_due)
+    overdue = create(bootstrap, dict(never_due, **{"max.compaction.lag.ms": "1000"}))
+    p = producer(bootstrap)
+    old = int(time.time() * 1000) - 2 * HOUR_MS
+
+    def fill(topic, first):
+        for i in range(5):
+            send(p, topic, [(b"k", f"v{first + i}".encode())], timestamp=old + first + i)
+        send(p, topic, [(b"filler", f"x{first}".encode())])
+
+    def count(topic):
+        return int(sql(f"SELECT count(*) FROM kafka.records WHERE topic = '{topic}'")[0][0])
+
+    def wait_for(topic, n):
+        deadline = time.monotonic() + 4 * PATIENCE
+        while count(topic) != n:
+            assert time.monotonic() < deadline, f"{topic} still holds {count(topic)} records"
+            time.sleep(0.2)
+
+    fill(plain, 0)
+    fill(overdue, 0)
+    set_check_interval("1s")
+    try:
+        wait_for(overdue, 2)
+        # Produced after the pass that compacted it had passed it, so a later pass, which began
+        # after `plain` was filled, compacts this; that pass did not compact `plain`.
+        fill(overdue, 10)
+        # The first filler stays: its key's next record is in the newest batch, never compacted.
+        wait_for(overdue, 3)
+    finally:
+        set_check_interval(None)
+    assert [(o, v) for o, _, v in read_all(bootstrap, overdue)] == [
+        (5, b"x0"), (10, b"v14"), (11, b"x10"),
+    ]
+    assert count(plain) == 6, "the default max.compaction.lag.ms leaves a log below its ratio"
+    run_cleaner()
+    assert count(plain) == 2
+
+
 def test_transactions_aborted_data_goes_markers_stay(bootstrap):
     topic = create(bootstrap, COMPACT)
     p = producer(bootstrap, **{"transactional.id": unique("py-clean-txn")})
