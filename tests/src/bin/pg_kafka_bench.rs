@@ -213,10 +213,15 @@ fn eos_produce_scenario(size: usize, count: usize, mode: Eos) {
 
 /// Reads `count` records from offset 1 (after the warmup record) of `topic`.
 fn consume_scenario(topic: &str, size: usize, count: usize) {
+    // librdkafka stops fetching a partition whose local queue holds queued.min.messages
+    // (default 100,000) and waits fetch.queue.backoff.ms (default 1 s) before it looks again:
+    // one 10 MB fetch of 100 B records passes that, and the wait, not the broker, would set the
+    // rate. The queue stays bounded by queued.max.messages.kbytes.
     let c = consumer(&[
         ("fetch.max.bytes", "52428800"),
         ("fetch.message.max.bytes", "10485760"),
         ("queued.max.messages.kbytes", "1048576"),
+        ("queued.min.messages", "10000000"),
     ]);
     let mut tpl = TopicPartitionList::new();
     tpl.add_partition_offset(topic, 0, Offset::Offset(1))
