@@ -3,6 +3,7 @@
 import json
 import re
 import subprocess
+import threading
 import time
 
 from compat_common import (BOOTSTRAP, LONG_POLL_MAX_WAIT_MS, PATIENCE, Matrix, NotApplicable,
@@ -114,26 +115,54 @@ def group_commit_resume():
     return "-G ... -c N commits on exit; the next member resumes"
 
 
+def _lines(stream, into):
+    for line in iter(stream.readline, b""):
+        into.append(line.decode(errors="replace").rstrip("\n"))
+
+
+def _assignment(err_lines):
+    """Partitions of a kcat -G member's latest rebalance line; None before its first."""
+    for line in reversed(err_lines):
+        if " rebalanced (memberid " in line:
+            if "assigned:" not in line:
+                return set()
+            return {int(p) for p in re.findall(r"\[(\d+)\]", line.split("assigned:", 1)[1])}
+    return None
+
+
 def rebalance_two_members():
     topic, group = new_topic("kc-reb", 4), unique("kc-reb-g")
     args = CBASE + ["-G", group, topic, "-J", "-u", "-X", "auto.offset.reset=earliest",
                     "-X", "session.timeout.ms=10000", "-X", "heartbeat.interval.ms=500"]
-    a = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    b = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(2)]
+    out, err = [[], []], [[], []]
+    readers = [threading.Thread(target=_lines, args=(s, into), daemon=True)
+               for p, o, e in zip(procs, out, err) for s, into in ((p.stdout, o), (p.stderr, e))]
+    for r in readers:
+        r.start()
     try:
-        time.sleep(8)  # both members join; an unbalanced group would still pass the checks below only by luck
+        # Both members hold a share of the four partitions, with nothing left unassigned: the
+        # group is stable, so the records below are read once each.
+        def balanced():
+            a, b = (_assignment(e) for e in err)
+            return bool(a) and bool(b) and not (a & b) and len(a | b) == 4
+        wait_until(balanced, "two members sharing the four partitions")
         keys = [f"key-{i}" for i in range(40)]
         produce(topic, [f"{k}|v".encode() for k in keys], "-K", "|", "-X", "partitioner=murmur2_random")
-        time.sleep(5)
+        wait_until(lambda: sum(1 for o in out for l in o if l.startswith("{")) >= 40,
+                   "40 records read")
+        time.sleep(1)  # room for a duplicate, if there were one, to show
     finally:
-        a.terminate()
-        b.terminate()
-    out_a, err_a = a.communicate(timeout=30)
-    out_b, err_b = b.communicate(timeout=30)
-    ga = [json.loads(l) for l in out_a.decode().splitlines() if l.startswith("{")]
-    gb = [json.loads(l) for l in out_b.decode().splitlines() if l.startswith("{")]
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=30)
+    for r in readers:
+        r.join(timeout=10)
+    ga, gb = ([json.loads(l) for l in o if l.startswith("{")] for o in out)
     pa, pb = {m["partition"] for m in ga}, {m["partition"] for m in gb}
-    assert len(ga) + len(gb) == 40, (len(ga), len(gb), err_a.decode()[-300:], err_b.decode()[-300:])
+    assert len(ga) + len(gb) == 40, (len(ga), len(gb), err[0][-3:], err[1][-3:])
     assert pa and pb and not (pa & pb), (pa, pb)
     return f"two kcat -G members split partitions {sorted(pa)} / {sorted(pb)}"
 
