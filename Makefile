@@ -61,6 +61,8 @@ CAPTURE_PGDATA ?= $(CURDIR)/target/pgdata-capture
 CAPTURE_PGPORT ?= 5436
 CAPTURE_KAFKA_PORT ?= 19096
 CAPTURE_PROXY_PORT ?= 19097
+# `make corpus CAPTURE_FAMILIES="franz-go kafka-go"` recaptures only those families.
+CAPTURE_FAMILIES ?=
 
 APT_PACKAGES := postgresql-15 postgresql-server-dev-15 libclang-dev clang pkg-config libssl-dev \
 	cmake kcat libcurl4-openssl-dev libzstd-dev zlib1g-dev g++ sudo
@@ -228,7 +230,6 @@ GO_BUILD := $(CURDIR)/target/compat-go
 GO_ENV := GOMODCACHE=$(CURDIR)/target/go-mod GOCACHE=$(GO_BUILD)/cache GOFLAGS=-mod=readonly GOTOOLCHAIN=local
 GO_DOWNLOADED := $(CURDIR)/target/go-mod/.downloaded
 GO_BINS := $(GO_BUILD)/franzgo-compat $(GO_BUILD)/sarama-compat $(GO_BUILD)/kafkago-compat
-# scripts/capture_corpus.sh runs the Sarama runner too.
 SARAMA_BIN := $(GO_BUILD)/sarama-compat
 
 clients: $(CLIENTS)/.venv/.installed $(CLIENTS)/node_modules/.installed java-clients go-clients
@@ -345,7 +346,8 @@ corpus: deps clients $(INSTALLED_SO)
 	if $(CAPTURE_ENV) $(CLUSTER) start; then \
 		CLIENTS=$(CLIENTS) CAPTURE_BIN=$(CURDIR)/target/debug/capture_frames \
 		CORPUS=$(CURDIR)/core/tests/corpus PROXY_PORT=$(CAPTURE_PROXY_PORT) \
-		KAFKA_PORT=$(CAPTURE_KAFKA_PORT) SARAMA_BIN=$(SARAMA_BIN) LOG_DIR=$(CURDIR)/target/capture \
+		KAFKA_PORT=$(CAPTURE_KAFKA_PORT) GO_BUILD=$(GO_BUILD) LOG_DIR=$(CURDIR)/target/capture \
+		JAVA_CP="$(JAVA_JAR):$$(cat $(JAVA_BUILD)/classpath.txt)" CAPTURE_FAMILIES="$(CAPTURE_FAMILIES)" \
 			$(CURDIR)/scripts/capture_corpus.sh || rc=$$?; \
 	else \
 		rc=1; \

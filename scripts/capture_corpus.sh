@@ -5,18 +5,23 @@
 # cluster of its own; the frames are committed so `make test` fuzzes from them without clients.
 #
 # Environment (the Makefile sets it): CLIENTS (tests/clients), CAPTURE_BIN (capture_frames),
-# CORPUS (output directory), PROXY_PORT, KAFKA_PORT (the broker's real port), SARAMA_BIN,
-# LOG_DIR (client output). Only the proxy PIDs this script starts are signalled.
+# CORPUS (output directory), PROXY_PORT, KAFKA_PORT (the broker's real port), GO_BUILD (the Go
+# runners), JAVA_CP (the JVM runners' classpath), LOG_DIR (client output), and CAPTURE_FAMILIES
+# (a space-separated subset to recapture; empty: all). Only the proxy PIDs this script starts are
+# signalled.
 set -euo pipefail
 
 : "${CLIENTS:?}" "${CAPTURE_BIN:?}" "${CORPUS:?}" "${PROXY_PORT:?}" "${KAFKA_PORT:?}"
-: "${SARAMA_BIN:?}" "${LOG_DIR:?}"
+: "${GO_BUILD:?}" "${JAVA_CP:?}" "${LOG_DIR:?}"
 mkdir -p "$CORPUS" "$LOG_DIR"
 
 # capture FAMILY COMMAND...: the family's frames replace core/tests/corpus/FAMILY.frames.
 capture() {
     local family=$1 pid rc=0
     shift
+    if [ -n "${CAPTURE_FAMILIES:-}" ] && [[ " $CAPTURE_FAMILIES " != *" $family "* ]]; then
+        return 0
+    fi
     rm -f "$CORPUS/$family.frames"
     "$CAPTURE_BIN" "127.0.0.1:$PROXY_PORT" "127.0.0.1:$KAFKA_PORT" "$CORPUS/$family.frames" &
     pid=$!
@@ -35,7 +40,13 @@ capture kcat .venv/bin/python python/compat_kcat.py
 capture confluent-kafka .venv/bin/python python/compat_confluent.py
 capture kafka-python .venv/bin/python python/compat_kafka_python.py
 capture kafkajs node node/compat_kafkajs.js
-capture sarama "$SARAMA_BIN"
+capture sarama "$GO_BUILD/sarama-compat"
+capture franz-go "$GO_BUILD/franzgo-compat"
+capture kafka-go "$GO_BUILD/kafkago-compat"
+capture java-client java -cp "$JAVA_CP" pgkafka.compat.JavaClientMatrix java-client
+capture kafka-tools java -cp "$JAVA_CP" pgkafka.compat.ToolsMatrix
+capture kafka-streams java -cp "$JAVA_CP" pgkafka.compat.StreamsMatrix
+capture kafka-connect java -cp "$JAVA_CP" pgkafka.compat.ConnectMatrix
 # The pytest suites add what the matrix does not send, e.g. KIP-848 consumer-group heartbeats.
 capture pytest .venv/bin/pytest -q -p no:cacheprovider
 capture kafkajs-tests node --test node/

@@ -160,12 +160,18 @@ fn check_batches(records: &[u8]) {
 }
 
 /// The client families `make corpus` captures; each must have left frames in the corpus.
-const FAMILIES: [&str; 7] = [
+const FAMILIES: [&str; 13] = [
     "kcat",
     "confluent-kafka",
     "kafka-python",
     "kafkajs",
     "sarama",
+    "franz-go",
+    "kafka-go",
+    "java-client",
+    "kafka-tools",
+    "kafka-streams",
+    "kafka-connect",
     "pytest",
     "kafkajs-tests",
 ];
