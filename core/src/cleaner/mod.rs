@@ -45,11 +45,6 @@ pub use retention::RetentionScan;
 pub const STEP_ROWS: usize = 2_000;
 /// Batch columns read per metadata query.
 const META_ROWS: usize = 2_000;
-/// Most decoded bytes (keys, values, headers) the cleaner holds for one run of batches: a run is
-/// at most `step_bytes` stored, but compressed batches can decode to far more. A batch past the
-/// budget is left as it is this time (in the map phase, the map ends before it).
-const MAX_DECODED: usize = 64 << 20;
-
 /// What the cleaner is told, refreshed when the settings are reloaded.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -59,6 +54,9 @@ pub struct Settings {
     pub step_bytes: usize,
     /// Most memory for one partition's key map.
     pub map_bytes: usize,
+    /// Most decoded bytes (keys, values, headers) held for one run of batches: a run is at most
+    /// `step_bytes` stored, but compressed batches can decode to far more.
+    pub decode_bytes: usize,
 }
 
 impl Default for Settings {
@@ -67,6 +65,7 @@ impl Default for Settings {
             check_interval: Duration::from_secs(300),
             step_bytes: 8 << 20,
             map_bytes: 64 << 20,
+            decode_bytes: 64 << 20,
         }
     }
 }
@@ -351,7 +350,8 @@ impl Cleaner {
         let Ok(_permit) = self.decoding.acquire().await else {
             return Vec::new();
         };
-        tokio::task::spawn_blocking(move || decode_within(&batches, MAX_DECODED))
+        let budget = self.settings().decode_bytes;
+        tokio::task::spawn_blocking(move || decode_within(&batches, budget))
             .await
             .unwrap_or_default()
     }
@@ -569,6 +569,8 @@ impl Cleaner {
             let n = run.len();
             let (metas, batches): (Vec<BatchMeta>, Vec<Batch>) = run.into_iter().unzip();
             let decoded = self.decode(batches).await;
+            // Decoding stopped at its budget: the map ends before the first batch it left.
+            let short = decoded.len() < n;
             for (m, records) in metas.iter().zip(decoded) {
                 if !attributes::is_control(m.attributes) {
                     // An undecodable batch ends what this pass compacts; it is kept.
@@ -580,6 +582,9 @@ impl Cleaner {
                     }
                 }
                 map_end = m.last_offset + 1;
+            }
+            if short {
+                break;
             }
             at += n;
         }
@@ -640,6 +645,10 @@ impl Cleaner {
                         run.into_iter().unzip();
                     work += run_batches.iter().map(|b| b.bytes.len()).sum::<usize>();
                     let decoded = self.decode(run_batches.clone()).await;
+                    // Decoding stopped at its budget: this step ends before the first batch it
+                    // left, and the next step starts there.
+                    let short = decoded.len() < run_metas.len();
+                    i -= run_metas.len() - decoded.len();
                     for ((m, b), records) in run_metas.iter().zip(&run_batches).zip(decoded) {
                         covered = m.last_offset + 1;
                         let Some(records) = records else { continue };
@@ -666,6 +675,9 @@ impl Cleaner {
                                 ),
                             },
                         }
+                    }
+                    if short {
+                        break;
                     }
                     continue;
                 }
@@ -739,29 +751,39 @@ impl Cleaner {
     }
 }
 
-/// The records of each batch, in order, while their decoded size stays within `budget`; the
-/// batch that would pass it, and every one after, is None (as is one that does not decode).
+/// Largest decoded batch the cleaner decodes (a larger one is kept as it is).
+const BATCH_DECODED_CAP: usize = 256 << 20;
+
+/// The records of the first batches, in order, while their decoded size stays within `budget`:
+/// decoding stops before the batch that would pass it, so the result may be shorter than
+/// `batches`, and the caller leaves the rest for its next run. The first batch is always decoded
+/// (within BATCH_DECODED_CAP), so every run gets somewhere. A batch that does not decode is None.
 fn decode_within(batches: &[Batch], budget: usize) -> Vec<Option<Vec<Record>>> {
     let mut left = budget;
-    batches
-        .iter()
-        .map(|b| {
-            let records = match batch::decode_records(&b.bytes, left) {
-                Ok(r) if left > 0 => r,
-                _ => {
-                    left = 0;
-                    return None;
-                }
-            };
-            let size: usize = records.iter().map(decoded_size).sum();
-            if size > left {
-                left = 0;
-                return None;
+    let mut out = Vec::with_capacity(batches.len());
+    for b in batches {
+        let first = out.is_empty();
+        let limit = if first {
+            BATCH_DECODED_CAP.max(left)
+        } else {
+            left
+        };
+        let records = match batch::decode_records(&b.bytes, limit) {
+            Ok(records) => records,
+            Err(_) if first || left > 0 => {
+                out.push(None);
+                continue;
             }
-            left -= size;
-            Some(records)
-        })
-        .collect()
+            Err(_) => break,
+        };
+        let size: usize = records.iter().map(decoded_size).sum();
+        if size > left && !first {
+            break;
+        }
+        left = left.saturating_sub(size);
+        out.push(Some(records));
+    }
+    out
 }
 
 /// What a decoded record holds in memory, roughly: its bytes and a fixed overhead.

@@ -229,6 +229,75 @@ async fn compaction_keeps_the_latest_of_each_key_at_its_offset_then_drops_expire
 }
 
 #[tokio::test]
+async fn compaction_within_a_small_decode_budget_still_leaves_one_record_per_key() {
+    let h = harness();
+    let configs = [
+        ("cleanup.policy", "compact"),
+        ("min.cleanable.dirty.ratio", "0"),
+    ];
+    assert_eq!(create(&h, "budget", 1, &configs).await, 0);
+    let t = now() - 10_000;
+    let mut latest = std::collections::BTreeMap::new();
+    let mut offset = 0i64;
+    let value = [7u8; 100];
+    let mut send =
+        async |keys: Vec<String>, latest: &mut std::collections::BTreeMap<Vec<u8>, i64>| {
+            let keys: Vec<Vec<u8>> = keys.into_iter().map(String::into_bytes).collect();
+            let recs: Vec<_> = keys
+                .iter()
+                .map(|k| (t, Some(&k[..]), Some(&value[..])))
+                .collect();
+            produce(&h, "budget", 0, keyed_batch(&recs)).await;
+            for k in keys {
+                latest.insert(k, offset);
+                offset += 1;
+            }
+        };
+    // Thirty keys, once each, in six batches of five records of 100 B (about 1 kB decoded per
+    // batch), then a filler: the cleaned section after the first passes.
+    for b in 0..6 {
+        send(
+            (0..5).map(|i| format!("k{}", b * 5 + i)).collect(),
+            &mut latest,
+        )
+        .await;
+    }
+    send(vec!["filler".into()], &mut latest).await;
+    // A budget of about two batches, so every run of batches is cut short by it.
+    let settings = Settings {
+        decode_bytes: 2500,
+        ..Settings::default()
+    };
+    let c = Cleaner::new(
+        h.ctx.registry.clone(),
+        h.ctx.bridge.clone(),
+        Arc::new(RwLock::new(settings)),
+    );
+    let passes = async || {
+        // Each pass gets at least one budget further through the log.
+        for _ in 0..20 {
+            assert_eq!(c.run_pass(true).await.errors, 0);
+        }
+    };
+    passes().await;
+    // Updates of the keys in the last batch, past the budget from the log start.
+    // The newest batch is never compacted: a key of its own, so every other key's latest
+    // record is before it.
+    send((25..30).map(|i| format!("k{i}")).collect(), &mut latest).await;
+    send(vec!["filler-2".into()], &mut latest).await;
+    passes().await;
+
+    let got: Vec<(Vec<u8>, i64)> = read_all(&h, "budget", 0)
+        .await
+        .into_iter()
+        .map(|(o, k, _)| (k.unwrap_or_default(), o))
+        .collect();
+    let mut want: Vec<(Vec<u8>, i64)> = latest.into_iter().collect();
+    want.sort_by_key(|(_, o)| *o);
+    assert_eq!(got, want, "one record per key, each its latest");
+}
+
+#[tokio::test]
 async fn a_compacted_topic_refuses_a_record_without_a_key_and_a_policy_change_acts_at_once() {
     let h = harness();
     assert_eq!(
