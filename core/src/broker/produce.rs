@@ -30,6 +30,8 @@ use crate::writer::{Append, AppendResult, Command, PendingBatch};
 
 /// Kafka's default `max.message.bytes`: the largest batch a topic accepts.
 const DEFAULT_MAX_MESSAGE_BYTES: usize = 1_048_588;
+/// Most records one refused batch names in Produce's record_errors.
+const MAX_RECORD_ERRORS: usize = 1000;
 
 /// Where a partition's answer comes from: an error known now, or the writer's result for the
 /// append at this index.
@@ -274,18 +276,13 @@ fn pending(
                     topic.name
                 ),
             );
-            // Which records: the batch decodes (it was just validated); offsets are still the
-            // producer's, relative to the batch.
+            // Which records (the batch was just validated, so it reads again), named up to a
+            // bound: the response carries a message per record, and librdkafka fails the
+            // batch's other records with INVALID_DIFFERENT_RECORD anyway.
             let bytes = records.slice(at..(at + info.byte_len).min(records.len()));
             let limit = info.decompressed_len.max(info.byte_len).saturating_mul(2);
-            let keyless = batch::decode_records(&bytes, limit)
-                .map(|rs| {
-                    rs.iter()
-                        .filter(|r| r.key.is_none())
-                        .map(|r| (r.offset - base_offset(&bytes)) as i32)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let keyless =
+                batch::keyless_records(&bytes, limit, MAX_RECORD_ERRORS).unwrap_or_default();
             return Err(Refused {
                 error,
                 records: keyless,
@@ -312,14 +309,6 @@ fn pending(
         at = end;
     }
     Ok(out)
-}
-
-/// The base offset a batch's header carries (its first eight bytes).
-fn base_offset(batch: &[u8]) -> i64 {
-    batch
-        .get(..8)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, i64::from_be_bytes)
 }
 
 fn check(info: &BatchInfo, limit: usize, transactional: bool) -> KafkaResult<()> {

@@ -335,6 +335,19 @@ async fn a_compacted_topic_refuses_a_record_without_a_key_and_a_policy_change_ac
         }
         other => panic!("{other:?}"),
     }
+    // A batch of many keyless records names a bounded number of them (the response carries a
+    // message for each).
+    let many: Vec<_> = (0..5000).map(|_| (now(), None, Some(&b"v"[..]))).collect();
+    let req = super::produce_fetch::produce_req(-1, "keys", 0, Some(keyed_batch(&many)));
+    match h.call(9, req).await {
+        Some(kafka_protocol::messages::ResponseKind::Produce(r)) => {
+            let p = &r.responses[0].partition_responses[0];
+            assert_eq!(p.error_code, ResponseError::InvalidRecord.code());
+            let named: Vec<i32> = p.record_errors.iter().map(|e| e.batch_index).collect();
+            assert_eq!(named, (0..1000).collect::<Vec<i32>>());
+        }
+        other => panic!("{other:?}"),
+    }
     let keyed = keyed_batch(&[(now(), Some(b"k"), Some(b"v"))]);
     assert_eq!(produce(&h, "keys", 0, keyed).await, (0, 0));
     // The broker default decides for a topic that sets nothing.

@@ -21,7 +21,9 @@ use bytes::Bytes;
 
 pub use control::control_batch;
 pub use encode::rebuild;
-pub use records::{decode_records, validate_batches, BatchError, BatchInfo, Record};
+pub use records::{
+    decode_records, keyless_records, validate_batches, BatchError, BatchInfo, Record,
+};
 
 use super::compression::Compression;
 

@@ -132,6 +132,26 @@ pub fn decode_records(batch: &[u8], max_decompressed: usize) -> Result<Vec<Recor
     Ok(out)
 }
 
+/// Offset deltas (the index within their batch, for Produce's record_errors) of the records in
+/// `batch` that have no key, read in place without copying a record; at most `max` of them.
+pub fn keyless_records(
+    batch: &[u8],
+    max_decompressed: usize,
+    max: usize,
+) -> Result<Vec<i32>, BatchError> {
+    let mut out = Vec::new();
+    for_each_batch(batch, false, |one, info| {
+        visit_records(one, &info, max_decompressed, false, |r| {
+            if r.key.is_none() && out.len() < max {
+                out.push(i32::try_from(r.offset - info.base_offset).unwrap_or(i32::MAX));
+            }
+            Ok(())
+        })
+        .map(drop)
+    })?;
+    Ok(out)
+}
+
 /// A record borrowed from the (decompressed) records section.
 struct RecordRef<'a> {
     offset: i64,
