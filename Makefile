@@ -230,7 +230,6 @@ GO_BUILD := $(CURDIR)/target/compat-go
 GO_ENV := GOMODCACHE=$(CURDIR)/target/go-mod GOCACHE=$(GO_BUILD)/cache GOFLAGS=-mod=readonly GOTOOLCHAIN=local
 GO_DOWNLOADED := $(CURDIR)/target/go-mod/.downloaded
 GO_BINS := $(GO_BUILD)/franzgo-compat $(GO_BUILD)/sarama-compat $(GO_BUILD)/kafkago-compat
-SARAMA_BIN := $(GO_BUILD)/sarama-compat
 
 clients: $(CLIENTS)/.venv/.installed $(CLIENTS)/node_modules/.installed java-clients go-clients
 
