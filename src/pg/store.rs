@@ -2,9 +2,10 @@
 //!
 //! Every call is its own transaction (see `txn`). Writes are set-based: one INSERT of all batches
 //! of a group commit through unnest() of arrays, one UPDATE of all touched partition heads, never
-//! a statement per record. Reads fetch at most `CHUNK_ROWS` batches at a time (per statement, or
-//! per cursor fetch for the recovery tails), so a large read holds neither much memory at once nor
-//! the writer's thread for long.
+//! a statement per record. Reads fetch at most `CHUNK_ROWS` batches at a time (per cursor fetch for
+//! the recovery tails), or what fits in the read's byte budget (Fetch below the log cache), so a
+//! large read holds neither much memory at once nor the writer's thread for long, and no batch is
+//! read from TOAST only to be thrown away.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,9 @@ use super::{plans, store_cleaner, store_groups, store_producers, txn};
 
 /// Batches fetched per statement by chunked reads.
 const CHUNK_ROWS: i64 = 16;
+/// Most batches one byte-bounded read statement returns (tiny batches: a 1 MiB read of 100 B
+/// batches takes several statements rather than one huge result).
+const WITHIN_ROWS: i64 = 1000;
 
 /// The SPI store. Stateless: all state is in the tables.
 pub struct SpiStore;
@@ -261,24 +265,29 @@ impl Store for SpiStore {
                 let mut total: usize = out.iter().map(|b| b.bytes.len()).sum();
                 let mut after = out.last().map(|b| b.base_offset).unwrap_or(from_offset - 1);
                 loop {
-                    let args: [DatumWithOid; 4] = [
+                    // Only the batches that fit are read from TOAST (the query applies the
+                    // budget); at least one batch when none was found yet.
+                    let budget = i64::try_from(max_bytes.saturating_sub(total)).unwrap_or(i64::MAX);
+                    if budget == 0 && !out.is_empty() {
+                        return Ok(out);
+                    }
+                    let args: [DatumWithOid; 6] = [
                         uuid(&topic).into(),
                         partition.into(),
                         after.into(),
-                        CHUNK_ROWS.into(),
+                        WITHIN_ROWS.into(),
+                        budget.into(),
+                        out.is_empty().into(),
                     ];
                     let chunk =
-                        batches(client.select(query!("select_batches_after"), None, &args)?)?;
+                        batches(client.select(query!("select_batches_within"), None, &args)?)?;
                     let fetched = chunk.len();
                     for b in chunk {
-                        if !out.is_empty() && total + b.bytes.len() > max_bytes {
-                            return Ok(out);
-                        }
                         total += b.bytes.len();
                         after = b.base_offset;
                         out.push(b);
                     }
-                    if (fetched as i64) < CHUNK_ROWS {
+                    if (fetched as i64) < WITHIN_ROWS {
                         return Ok(out);
                     }
                 }

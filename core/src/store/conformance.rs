@@ -613,6 +613,19 @@ pub fn cleaner_changes_remove_replace_and_checkpoint(store: &mut dyn Store) {
     let read = store.read_batches(t.id, 0, 0, 10_000).expect("read");
     assert_eq!(offsets(&read), vec![(2, 4), (5, 8)]);
     assert_eq!(read[0].bytes, smaller.bytes, "replaced in place");
+    let within =
+        |s: &mut dyn Store, from, max| offsets(&s.read_batches(t.id, 0, from, max).expect("read"));
+    assert_eq!(
+        within(store, 0, 10),
+        vec![(2, 4)],
+        "from a removed batch: the next one, whatever its size"
+    );
+    assert_eq!(
+        within(store, 1, 140),
+        vec![(2, 4), (5, 8)],
+        "exactly the budget"
+    );
+    assert_eq!(within(store, 1, 139), vec![(2, 4)], "one byte short of it");
     let meta = store.batch_metadata(t.id, 0, 0, 10).expect("meta");
     assert_eq!(meta[0].size, 40);
     assert_eq!(meta[1].delete_horizon_ms, Some(1_700_000_000_000));
