@@ -6,6 +6,7 @@
 #   make install   build and install the release extension
 #   make test      everything CI runs
 #   make bench     benchmarks against the `make up` cluster, one JSON line per scenario
+#   make bench-peers  pg_kafka, Apache Kafka and Tansu side by side, one JSON line per pair
 #   make crash-test  SIGKILL the broker under load N times (N=100) and check nothing acked is lost
 #   make fuzz      the decoder fuzz test with more iterations (FUZZ_ITERS)
 #   make corpus    recapture the fuzz corpus (core/tests/corpus) from every client family
@@ -50,6 +51,20 @@ ABUSE_KAFKA_PORT ?= 19099
 ABUSE_ENV := PGBIN=$(PGBIN) PGDATA=$(ABUSE_PGDATA) PGPORT=$(ABUSE_PGPORT) PG_KAFKA_PORT=$(ABUSE_KAFKA_PORT) \
 	PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
 
+# The side-by-side benchmark (make bench-peers): pg_kafka on a cluster of its own, Apache Kafka
+# (two KRaft nodes in turn, each on PORT and PORT+1, the fsync one on PORT+2 and PORT+3) and Tansu,
+# whose PostgreSQL storage is a database of the pg_kafka cluster.
+PEERS_PGDATA ?= $(CURDIR)/target/pgdata-peers
+PEERS_PGPORT ?= 5440
+PEERS_PG_KAFKA_PORT ?= 19110
+PEERS_KAFKA_PORT ?= 19112
+PEERS_TANSU_PORT ?= 19116
+PEERS_ROUNDS ?= 2
+TANSU_VERSION := 0.6.0
+TANSU_BIN := $(CURDIR)/target/peers/tansu/bin/tansu
+# Tansu's crates.io package lacks its PostgreSQL schema; the shared peers directory carries it.
+TANSU_SCHEMA ?= $(abspath $(CURDIR)/../shared/peers/tansu-$(TANSU_VERSION)/010-schema.sql)
+
 # A second, empty cluster the black-box tests may start (a restore target for the backup test).
 SPARE_PGDATA ?= $(CURDIR)/target/pgdata-spare
 SPARE_PGPORT ?= 5437
@@ -93,7 +108,7 @@ INSTALLED_SO := $(shell $(PG_CONFIG) --pkglibdir 2>/dev/null || echo /usr/lib/po
 
 .PHONY: abuse help deps apt-deps pgrx-deps install run up down restart status test fmt-check clippy \
 	core-test pgrx-test blackbox bench build-tests clean-clusters clients client-test compat \
-	crash-test fuzz corpus java-clients go-clients
+	crash-test fuzz corpus java-clients go-clients bench-peers
 
 help:
 	@sed -n '3,12p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -384,11 +399,31 @@ bench: up
 	PG_KAFKA_RESTART_CMD="$(DEV_ENV) $(CLUSTER) restart" \
 		$(CURDIR)/target/release/pg_kafka_bench
 
+# Figures, not pass/fail, and not part of `make test`: scripts/peers/bench_peers.py. Results also
+# go to target/peers/results.jsonl.
+bench-peers: deps $(INSTALLED_SO) java-clients $(TANSU_BIN)
+	@mkdir -p $(CURDIR)/target/peers
+	@test -f $(TANSU_SCHEMA) || { echo "Tansu's schema is not at $(TANSU_SCHEMA) (set TANSU_SCHEMA)"; exit 1; }
+	cargo build --release -p pg_kafka_tests --bin bench_peers
+	PGBIN=$(PGBIN) PEERS_PGDATA=$(PEERS_PGDATA) PEERS_PGPORT=$(PEERS_PGPORT) \
+	PEERS_PG_KAFKA_PORT=$(PEERS_PG_KAFKA_PORT) PEERS_KAFKA_PORT=$(PEERS_KAFKA_PORT) \
+	PEERS_TANSU_PORT=$(PEERS_TANSU_PORT) PEERS_ROUNDS=$(PEERS_ROUNDS) PEERS_TANSU_BIN=$(TANSU_BIN) \
+	PEERS_TANSU_SCHEMA=$(TANSU_SCHEMA) PEERS_BENCH_BIN=$(CURDIR)/target/release/bench_peers \
+	PEERS_KAFKA_CLASSPATH="$$(cat $(JAVA_BUILD)/classpath.txt)" PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE) \
+		python3 $(CURDIR)/scripts/peers/bench_peers.py | tee $(CURDIR)/target/peers/results.jsonl
+
+# Tansu from crates.io into target/ (about 7 minutes on 2 cores; 0.6.0 is the last release that
+# builds on Rust 1.95).
+$(TANSU_BIN):
+	cargo install tansu --version $(TANSU_VERSION) --locked --no-default-features --features postgres \
+		--root $(CURDIR)/target/peers/tansu
+
 clean-clusters:
 	-$(DEV_ENV) $(CLUSTER) stop
 	-$(TEST_ENV) $(CLUSTER) stop
 	-$(CRASH_ENV) $(CLUSTER) stop
 	-$(CAPTURE_ENV) $(CLUSTER) stop
 	-$(ABUSE_ENV) $(CLUSTER) stop
+	-PGBIN=$(PGBIN) PGDATA=$(PEERS_PGDATA) PGPORT=$(PEERS_PGPORT) PG_KAFKA_PORT=$(PEERS_PG_KAFKA_PORT) $(CLUSTER) stop
 	-PGBIN=$(PGBIN) PGDATA=$(SPARE_PGDATA) PGPORT=$(SPARE_PGPORT) PG_KAFKA_PORT=$(SPARE_KAFKA_PORT) $(CLUSTER) stop
-	rm -rf $(PGDATA) $(TEST_PGDATA) $(PGRX_TEST_DATA) $(CRASH_PGDATA) $(CAPTURE_PGDATA) $(SPARE_PGDATA) $(ABUSE_PGDATA)
+	rm -rf $(PGDATA) $(PEERS_PGDATA) $(TEST_PGDATA) $(PGRX_TEST_DATA) $(CRASH_PGDATA) $(CAPTURE_PGDATA) $(SPARE_PGDATA) $(ABUSE_PGDATA)

@@ -6,6 +6,7 @@
 
 pub mod abuse;
 pub mod batch;
+pub mod bench;
 pub mod bench_abuse;
 pub mod bench_cleaner;
 pub mod bench_groups;

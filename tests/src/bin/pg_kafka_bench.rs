@@ -6,11 +6,11 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
+use pg_kafka_tests::bench::*;
 use pg_kafka_tests::*;
-use postgres::binary_copy::BinaryCopyInWriter;
-use postgres::types::{ToSql, Type};
+use postgres::types::ToSql;
 use rdkafka::consumer::Consumer;
 use rdkafka::message::Message;
 use rdkafka::producer::{BaseRecord, Producer};
@@ -34,46 +34,6 @@ fn enabled(group: &str) -> bool {
     std::env::var("PG_KAFKA_BENCH_ONLY")
         .map(|only| only.split(',').any(|g| g.trim() == group))
         .unwrap_or(true)
-}
-
-fn payload(size: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..size)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
-fn emit(v: serde_json::Value) {
-    println!("{v}");
-}
-
-fn rate(n: usize, secs: f64) -> f64 {
-    (n as f64 / secs * 10.0).round() / 10.0
-}
-
-fn mb_rate(bytes: usize, secs: f64) -> f64 {
-    (bytes as f64 / secs / 1e6 * 100.0).round() / 100.0
-}
-
-/// Send one record, serving delivery reports while librdkafka's queue is full.
-fn send_waiting<C: rdkafka::producer::ProducerContext<DeliveryOpaque = Box<usize>>>(
-    p: &rdkafka::producer::BaseProducer<C>,
-    mut rec: BaseRecord<'_, [u8], [u8], Box<usize>>,
-) {
-    loop {
-        match p.send(rec) {
-            Ok(()) => return,
-            Err((_, back)) => {
-                p.poll(Duration::from_millis(1));
-                rec = back;
-            }
-        }
-    }
 }
 
 /// Produces `count` records of `size` bytes to partition 0 of a new topic with acks=all and
@@ -248,21 +208,6 @@ fn consume_scenario(topic: &str, size: usize, count: usize) {
     }));
 }
 
-fn micros_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as u64)
-        .unwrap_or(0)
-}
-
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx] as f64 / 1000.0
-}
-
 /// Produces at a steady `rate` msg/s for `secs` with acks=all; a consumer thread reads each
 /// record and measures now minus the send time carried in the payload.
 fn latency_scenario(rate_per_s: u64, secs: u64) {
@@ -348,16 +293,7 @@ fn postgres_floor(size: usize, count: usize, rows_per_insert: usize) {
     let value = payload(size, 42);
 
     let start = Instant::now();
-    {
-        let sink = pg
-            .copy_in(&format!("COPY {table} (id, payload) FROM STDIN BINARY"))
-            .expect("COPY");
-        let mut w = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::BYTEA]);
-        for i in 0..count as i64 {
-            w.write(&[&i, &value]).expect("COPY row");
-        }
-        w.finish().expect("COPY finish");
-    }
+    copy_rows(&mut pg, &table, &value, count);
     let secs = start.elapsed().as_secs_f64();
     emit(json!({
         "scenario": format!("postgres_copy_{size}B"),
