@@ -97,7 +97,26 @@ class PgKafka:
         return self.psql("SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_kafka'")
 
 
-class Kafka:
+class Spawned:
+    """A broker that is one process of ours: started in its own session, stopped by its PID."""
+
+    proc = None
+
+    def launch(self, cmd, log, env=None):
+        with open(log, "a") as out:
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                         start_new_session=True, env=env)
+        wait_port(self.port, proc=self.proc)
+
+    def stop(self):
+        stop_process(self.proc)
+        self.proc = None
+
+    def pid(self):
+        return str(self.proc.pid)
+
+
+class Kafka(Spawned):
     """Apache Kafka 4.4.0, one KRaft node (broker and controller), 1 GiB heap."""
 
     def __init__(self, env, fsync):
@@ -108,7 +127,6 @@ class Kafka:
         self.dir = os.path.join(PEERS, self.name)
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.create_topic = None
-        self.proc = None
 
     def java(self, *args):
         log4j = os.path.join(self.dir, "log4j2.properties")
@@ -161,20 +179,10 @@ class Kafka:
         self.start()
 
     def start(self):
-        out = open(os.path.join(self.dir, "stdout.log"), "a")
-        self.proc = subprocess.Popen(self.java("kafka.Kafka", self.props), stdout=out,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        wait_port(self.port, proc=self.proc)
-
-    def stop(self):
-        stop_process(self.proc)
-        self.proc = None
-
-    def pid(self):
-        return str(self.proc.pid)
+        self.launch(self.java("kafka.Kafka", self.props), os.path.join(self.dir, "stdout.log"))
 
 
-class Tansu:
+class Tansu(Spawned):
     """Tansu 0.6.0 with its PostgreSQL storage engine in database `tansu` of the pg_kafka cluster."""
 
     name = "tansu"
@@ -188,7 +196,6 @@ class Tansu:
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.create_topic = (f"{self.bin} topic create --broker tcp://{self.bootstrap} "
                              "--partitions {partitions} {topic} >/dev/null")
-        self.proc = None
 
     def fresh(self):
         self.stop()
@@ -201,18 +208,7 @@ class Tansu:
         self.start()
 
     def start(self):
-        out = open(os.path.join(self.dir, "broker.log"), "a")
         url = f"tcp://{self.bootstrap}"
-        self.proc = subprocess.Popen(
-            [self.bin, "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", f"postgres://postgres@127.0.0.1:{self.pg.pgport}/tansu"],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            env=dict(os.environ, RUST_LOG="warn"))
-        wait_port(self.port, proc=self.proc)
-
-    def stop(self):
-        stop_process(self.proc)
-        self.proc = None
-
-    def pid(self):
-        return str(self.proc.pid)
+        self.launch([self.bin, "broker", "--listener-url", url, "--advertised-listener-url", url,
+                     "--storage-engine", f"postgres://postgres@127.0.0.1:{self.pg.pgport}/tansu"],
+                    os.path.join(self.dir, "broker.log"), env=dict(os.environ, RUST_LOG="warn"))

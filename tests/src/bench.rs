@@ -1,12 +1,17 @@
 //! Helpers the benchmark binaries share (`pg_kafka_bench`, `bench_peers`): deterministic
-//! payloads, rates and percentiles as the JSON lines report them, and sending through a full
-//! librdkafka queue, and the COPY that is the Postgres floor. Measures nothing itself.
+//! payloads, rates and percentiles as the JSON lines report them, sending through a full
+//! librdkafka queue, the paced end-to-end latency probe, and the COPY that is the Postgres floor.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
+use rdkafka::consumer::Consumer;
+use rdkafka::message::Message;
 use rdkafka::producer::{BaseProducer, BaseRecord, ProducerContext};
+use rdkafka::{Offset, TopicPartitionList};
 
 /// `size` bytes of xorshift noise: the same for a seed, and not compressible.
 pub fn payload(size: usize, seed: u64) -> Vec<u8> {
@@ -80,4 +85,70 @@ pub fn copy_rows(pg: &mut postgres::Client, table: &str, value: &[u8], count: us
         w.write(&[&i, &value]).expect("COPY row");
     }
     w.finish().expect("COPY finish");
+}
+
+/// End-to-end latency on partition 0 of `topic` (which exists): a consumer thread assigned at
+/// `from` (`fetch.wait.max.ms=10`) reads while `p` sends `total` records at a steady `per_s`, each
+/// payload its send time in µs (8 bytes, big-endian) then `filler`. The consumer starts `settle`
+/// before the first send. Returns the sorted latencies (µs) of the records that arrived within
+/// 30 s of the last send.
+pub fn paced_latencies<C: ProducerContext<DeliveryOpaque = Box<usize>>>(
+    p: &BaseProducer<C>,
+    topic: &str,
+    from: Offset,
+    per_s: u64,
+    total: usize,
+    filler: &[u8],
+    settle: Duration,
+) -> Vec<u64> {
+    let done = Arc::new(AtomicBool::new(false));
+    let (t, stop) = (topic.to_string(), done.clone());
+    let probe = std::thread::spawn(move || {
+        let c = crate::consumer(&[("fetch.wait.max.ms", "10"), ("fetch.min.bytes", "1")]);
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(&t, 0, from).expect("tpl");
+        c.assign(&tpl).expect("assign");
+        let mut lat = Vec::with_capacity(total);
+        while lat.len() < total && !stop.load(Ordering::Relaxed) {
+            if let Some(Ok(m)) = c.poll(Duration::from_millis(50)) {
+                let now = micros_now();
+                if let Some(v) = m.payload().filter(|v| v.len() >= 8) {
+                    let sent = u64::from_be_bytes(v[..8].try_into().expect("8 bytes"));
+                    lat.push(now.saturating_sub(sent));
+                }
+            }
+        }
+        lat
+    });
+    std::thread::sleep(settle);
+    let interval = Duration::from_micros(1_000_000 / per_s.max(1));
+    let start = Instant::now();
+    for i in 0..total {
+        let due = start + interval * i as u32;
+        let now = Instant::now();
+        if due > now {
+            std::thread::sleep(due - now);
+        }
+        let mut value = micros_now().to_be_bytes().to_vec();
+        value.extend_from_slice(filler);
+        let rec: BaseRecord<'_, [u8], Vec<u8>, Box<usize>> =
+            BaseRecord::with_opaque_to(topic, Box::new(i))
+                .partition(0)
+                .payload(&value);
+        if let Err((e, _)) = p.send(rec) {
+            eprintln!("latency probe: send {i}: {e}");
+        }
+        p.poll(Duration::ZERO);
+    }
+    if !crate::drain(p, Duration::from_secs(60)) {
+        eprintln!("latency probe: records still in flight 60 s after the last send");
+    }
+    let until = Instant::now() + Duration::from_secs(30);
+    while !probe.is_finished() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    done.store(true, Ordering::Relaxed);
+    let mut lat = probe.join().expect("latency probe");
+    lat.sort_unstable();
+    lat
 }

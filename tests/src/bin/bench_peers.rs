@@ -13,7 +13,6 @@
 //! CreateTopics librdkafka's admin client cannot use; default: the admin client), `BENCH_PGURL`
 //! (when set, `run` also measures the Postgres floor there: a COPY of the same rows).
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -223,58 +222,18 @@ fn latency_scenario(per_s: u64, secs: u64) {
     let topic = unique_topic("peers-e2e");
     create_topic(&topic, 1);
     let total = (per_s * secs) as usize;
-    let done = Arc::new(AtomicBool::new(false));
-    let (t, stop) = (topic.clone(), done.clone());
-    let probe = std::thread::spawn(move || {
-        let c = consumer(&[("fetch.wait.max.ms", "10"), ("fetch.min.bytes", "1")]);
-        let mut tpl = TopicPartitionList::new();
-        tpl.add_partition_offset(&t, 0, Offset::Beginning)
-            .expect("tpl");
-        c.assign(&tpl).expect("assign");
-        let mut lat = Vec::with_capacity(total);
-        while lat.len() < total && !stop.load(Ordering::Relaxed) {
-            if let Some(Ok(m)) = c.poll(Duration::from_millis(50)) {
-                let now = micros_now();
-                if let Some(v) = m.payload().filter(|v| v.len() >= 8) {
-                    let sent = u64::from_be_bytes(v[..8].try_into().expect("8 bytes"));
-                    lat.push(now.saturating_sub(sent));
-                }
-            }
-        }
-        lat
-    });
     let p = producer(&[("acks", "all"), ("linger.ms", "0")]);
-    // The consumer assigns and starts fetching before the first probe is sent.
-    std::thread::sleep(Duration::from_secs(2));
     eprintln!("{}: {name}: {total} records over {secs} s", broker());
-    let interval = Duration::from_micros(1_000_000 / per_s);
-    let filler = payload(1024 - 8, 7);
-    let start = Instant::now();
-    for i in 0..total {
-        let due = start + interval * i as u32;
-        let now = Instant::now();
-        if due > now {
-            std::thread::sleep(due - now);
-        }
-        let mut value = micros_now().to_be_bytes().to_vec();
-        value.extend_from_slice(&filler);
-        let rec: BaseRecord<'_, [u8], Vec<u8>, Box<usize>> =
-            BaseRecord::with_opaque_to(&topic, Box::new(i))
-                .partition(0)
-                .payload(&value);
-        if let Err((e, _)) = p.send(rec) {
-            eprintln!("{name}: send {i}: {e}");
-        }
-        p.poll(Duration::ZERO);
-    }
-    drain(&p, Duration::from_secs(60));
-    let until = Instant::now() + Duration::from_secs(30);
-    while !probe.is_finished() && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    done.store(true, Ordering::Relaxed);
-    let mut lat = probe.join().expect("latency probe");
-    lat.sort_unstable();
+    // The consumer assigns and starts fetching before the first probe is sent.
+    let lat = paced_latencies(
+        &p,
+        &topic,
+        Offset::Beginning,
+        per_s,
+        total,
+        &payload(1024 - 8, 7),
+        Duration::from_secs(2),
+    );
     report(
         &name,
         json!({

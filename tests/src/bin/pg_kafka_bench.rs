@@ -216,60 +216,16 @@ fn latency_scenario(rate_per_s: u64, secs: u64) {
     produce_all(&p, &topic, &[Rec::kv(b"warmup", b"warmup")]);
     let total = (rate_per_s * secs) as usize;
 
-    let done = Arc::new(AtomicBool::new(false));
-    let consumer_topic = topic.clone();
-    let consumer_done = done.clone();
-    let reader = std::thread::spawn(move || {
-        let c = consumer(&[("fetch.wait.max.ms", "10"), ("fetch.min.bytes", "1")]);
-        let mut tpl = TopicPartitionList::new();
-        tpl.add_partition_offset(&consumer_topic, 0, Offset::Offset(1))
-            .expect("tpl");
-        c.assign(&tpl).expect("assign");
-        let mut lat = Vec::with_capacity(total);
-        while lat.len() < total && !consumer_done.load(Ordering::Relaxed) {
-            if let Some(Ok(m)) = c.poll(Duration::from_millis(50)) {
-                let now = micros_now();
-                if let Some(v) = m.payload() {
-                    if v.len() >= 8 {
-                        let sent = u64::from_be_bytes(v[..8].try_into().expect("8 bytes"));
-                        lat.push(now.saturating_sub(sent));
-                    }
-                }
-            }
-        }
-        lat
-    });
-
-    // Let the consumer assign and issue its first fetch before the clock starts.
-    std::thread::sleep(Duration::from_secs(1));
-    let interval = Duration::from_micros(1_000_000 / rate_per_s);
-    let start = Instant::now();
-    let filler = payload(92, 7);
-    for i in 0..total {
-        let due = start + interval * i as u32;
-        let now = Instant::now();
-        if due > now {
-            std::thread::sleep(due - now);
-        }
-        let mut value = micros_now().to_be_bytes().to_vec();
-        value.extend_from_slice(&filler);
-        let rec: BaseRecord<'_, [u8], Vec<u8>, Box<usize>> =
-            BaseRecord::with_opaque_to(&topic, Box::new(i))
-                .partition(0)
-                .payload(&value);
-        if let Err((e, _)) = p.send(rec) {
-            eprintln!("latency: send {i}: {e}");
-        }
-        p.poll(Duration::ZERO);
-    }
-    assert!(drain(&p, Duration::from_secs(60)), "flush");
-    let wait_until = Instant::now() + Duration::from_secs(30);
-    while !reader.is_finished() && Instant::now() < wait_until {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    done.store(true, Ordering::Relaxed);
-    let mut lat = reader.join().expect("latency reader");
-    lat.sort_unstable();
+    // The consumer assigns and issues its first fetch before the clock starts.
+    let lat = paced_latencies(
+        &p,
+        &topic,
+        Offset::Offset(1),
+        rate_per_s,
+        total,
+        &payload(92, 7),
+        Duration::from_secs(1),
+    );
     emit(json!({
         "scenario": "e2e_latency_acks_all",
         "rate_msgs_per_s": rate_per_s,
