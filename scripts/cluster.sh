@@ -9,6 +9,9 @@
 #   PG_KAFKA_PORT Kafka port                           (9092)
 #   PG_KAFKA_ADVERTISED_PORT port given to clients in Metadata (PG_KAFKA_PORT; a proxy's port)
 #   PG_KAFKA_LOG_CACHE_SIZE pg_kafka.log_cache_size    (256MB)
+#   PG_KAFKA_SASL_PORT  when set, a SASL_PLAINTEXT listener on this port beside PLAINTEXT (PLAIN
+#                       allowed without TLS: loopback test clusters only)
+#   PG_KAFKA_SASL_ADVERTISED_PORT port the SASL listener advertises (PG_KAFKA_SASL_PORT)
 #   PG_KAFKA_EXTRA_CONF more postgresql.conf lines for this start (tests with short timeouts)
 #   PGBIN         Postgres binaries                    (/usr/lib/postgresql/15/bin)
 #
@@ -70,8 +73,17 @@ port = $PGPORT
 pg_kafka.port = $PG_KAFKA_PORT
 pg_kafka.advertised_port = $PG_KAFKA_ADVERTISED_PORT
 pg_kafka.log_cache_size = '$PG_KAFKA_LOG_CACHE_SIZE'
+$(sasl_settings)
 ${PG_KAFKA_EXTRA_CONF:-}
 EOF
+}
+
+sasl_settings() {
+    [ -n "${PG_KAFKA_SASL_PORT:-}" ] || return 0
+    local sasl_adv=${PG_KAFKA_SASL_ADVERTISED_PORT:-$PG_KAFKA_SASL_PORT}
+    echo "pg_kafka.listeners = 'PLAINTEXT://127.0.0.1:$PG_KAFKA_PORT,SASL_PLAINTEXT://127.0.0.1:$PG_KAFKA_SASL_PORT'"
+    echo "pg_kafka.advertised_listeners = 'PLAINTEXT://127.0.0.1:$PG_KAFKA_ADVERTISED_PORT,SASL_PLAINTEXT://127.0.0.1:$sasl_adv'"
+    echo "pg_kafka.sasl_plain_without_tls = on"
 }
 
 do_init() {

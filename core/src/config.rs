@@ -1,17 +1,256 @@
 //! Broker settings as the engine sees them: plain values, filled from GUCs by `src/pg/guc.rs`
 //! (or by tests). Nothing here reads Postgres.
+//!
+//! Listeners use Kafka's syntax (`PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://0.0.0.0:9093`): the
+//! listener name is its security protocol. [`parse_listeners`] and [`advertise`] check and fill
+//! them; a wildcard or "localhost" bind address is advertised as 127.0.0.1 unless an advertised
+//! listener of the same name says otherwise.
+
+use std::fmt;
+
+/// How a listener's connections are secured, named as Kafka names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecurityProtocol {
+    Plaintext,
+    Ssl,
+    SaslPlaintext,
+    SaslSsl,
+}
+
+impl SecurityProtocol {
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_uppercase().as_str() {
+            "PLAINTEXT" => SecurityProtocol::Plaintext,
+            "SSL" => SecurityProtocol::Ssl,
+            "SASL_PLAINTEXT" => SecurityProtocol::SaslPlaintext,
+            "SASL_SSL" => SecurityProtocol::SaslSsl,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SecurityProtocol::Plaintext => "PLAINTEXT",
+            SecurityProtocol::Ssl => "SSL",
+            SecurityProtocol::SaslPlaintext => "SASL_PLAINTEXT",
+            SecurityProtocol::SaslSsl => "SASL_SSL",
+        }
+    }
+
+    /// Whether a client must authenticate with SASL before anything else is served.
+    pub fn sasl(self) -> bool {
+        matches!(
+            self,
+            SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl
+        )
+    }
+
+    /// Whether the connection is encrypted.
+    pub fn tls(self) -> bool {
+        matches!(self, SecurityProtocol::Ssl | SecurityProtocol::SaslSsl)
+    }
+}
+
+/// One listener: where it binds and what Metadata tells the clients that arrive on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listener {
+    pub protocol: SecurityProtocol,
+    pub host: String,
+    pub port: u16,
+    pub advertised_host: String,
+    pub advertised_port: u16,
+}
+
+impl Listener {
+    /// A listener that advertises where it binds (a wildcard as 127.0.0.1).
+    pub fn new(protocol: SecurityProtocol, host: &str, port: u16) -> Self {
+        let advertised_host = match host {
+            // A wildcard cannot be dialled; "localhost" may resolve to ::1. Advertise loopback.
+            "" | "0.0.0.0" | "::" | "*" | "localhost" => "127.0.0.1".to_owned(),
+            other => other.to_owned(),
+        };
+        Listener {
+            protocol,
+            host: host.to_owned(),
+            port,
+            advertised_host,
+            advertised_port: port,
+        }
+    }
+
+    /// The address to bind, as `host:port` (IPv6 hosts bracketed).
+    pub fn bind_address(&self) -> String {
+        let host = match self.host.as_str() {
+            "" | "*" => "0.0.0.0",
+            h => h,
+        };
+        join(host, self.port)
+    }
+}
+
+impl fmt::Display for Listener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}://{}",
+            self.protocol.name(),
+            join(&self.host, self.port)
+        )
+    }
+}
+
+fn join(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// Parse `NAME://host:port,...` into (protocol, host, port) triples.
+fn parse_entries(spec: &str) -> Result<Vec<(SecurityProtocol, String, u16)>, String> {
+    let mut out = Vec::new();
+    for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let (name, rest) = entry
+            .split_once("://")
+            .ok_or_else(|| format!("{entry:?} is not NAME://host:port"))?;
+        let protocol = SecurityProtocol::parse(name).ok_or_else(|| {
+            format!(
+                "listener name {name:?} is not PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL \
+                 (custom listener names are not supported)"
+            )
+        })?;
+        let (host, port) = match rest.strip_prefix('[') {
+            Some(v6) => {
+                let (h, p) = v6
+                    .split_once("]:")
+                    .ok_or_else(|| format!("{entry:?}: an IPv6 host needs [addr]:port"))?;
+                (h, p)
+            }
+            None => rest
+                .rsplit_once(':')
+                .ok_or_else(|| format!("{entry:?} has no port"))?,
+        };
+        let port: u16 = port
+            .parse()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| format!("{entry:?}: port {port:?} is not 1..65535"))?;
+        if out.iter().any(|(p, _, _)| *p == protocol) {
+            return Err(format!("listener {} is given twice", protocol.name()));
+        }
+        out.push((protocol, host.to_owned(), port));
+    }
+    Ok(out)
+}
+
+/// The listeners of `pg_kafka.listeners`; at least one, each name at most once.
+pub fn parse_listeners(spec: &str) -> Result<Vec<Listener>, String> {
+    let entries = parse_entries(spec)?;
+    if entries.is_empty() {
+        return Err("no listener given".into());
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (_, host, port) in &entries {
+        if !seen.insert((host.clone(), *port)) {
+            return Err(format!("two listeners bind {}", join(host, *port)));
+        }
+    }
+    Ok(entries
+        .into_iter()
+        .map(|(protocol, host, port)| Listener::new(protocol, &host, port))
+        .collect())
+}
+
+/// Apply `pg_kafka.advertised_listeners`: each entry replaces the advertised address of the
+/// listener of the same name, which must exist.
+pub fn advertise(listeners: &mut [Listener], spec: &str) -> Result<(), String> {
+    for (protocol, host, port) in parse_entries(spec)? {
+        let l = listeners
+            .iter_mut()
+            .find(|l| l.protocol == protocol)
+            .ok_or_else(|| format!("advertised listener {} has no listener", protocol.name()))?;
+        if matches!(host.as_str(), "" | "0.0.0.0" | "::" | "*") {
+            return Err(format!(
+                "advertised listener {}: {host:?} cannot be dialled",
+                protocol.name()
+            ));
+        }
+        l.advertised_host = host;
+        l.advertised_port = port;
+    }
+    Ok(())
+}
+
+/// A SASL mechanism this broker can verify.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mechanism {
+    ScramSha256,
+    Plain,
+}
+
+impl Mechanism {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "SCRAM-SHA-256" => Some(Mechanism::ScramSha256),
+            "PLAIN" => Some(Mechanism::Plain),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mechanism::ScramSha256 => "SCRAM-SHA-256",
+            Mechanism::Plain => "PLAIN",
+        }
+    }
+}
+
+/// SASL settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SaslConfig {
+    /// Mechanisms offered, in the order SaslHandshake lists them.
+    pub mechanisms: Vec<Mechanism>,
+    /// Whether PLAIN (a cleartext password) is accepted on a listener without TLS.
+    pub plain_without_tls: bool,
+    /// Session lifetime after a login (KIP-368); 0: sessions never expire.
+    pub max_reauth_ms: u64,
+}
+
+impl Default for SaslConfig {
+    fn default() -> Self {
+        SaslConfig {
+            mechanisms: vec![Mechanism::ScramSha256, Mechanism::Plain],
+            plain_without_tls: false,
+            max_reauth_ms: 0,
+        }
+    }
+}
+
+/// Parse `pg_kafka.sasl_enabled_mechanisms`: known names, comma-separated, at least one.
+pub fn parse_mechanisms(spec: &str) -> Result<Vec<Mechanism>, String> {
+    let mut out = Vec::new();
+    for name in spec.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let m = Mechanism::parse(name).ok_or_else(|| {
+            format!("SASL mechanism {name:?} is not supported (SCRAM-SHA-256, PLAIN)")
+        })?;
+        if !out.contains(&m) {
+            out.push(m);
+        }
+    }
+    if out.is_empty() {
+        return Err("no SASL mechanism given".into());
+    }
+    Ok(out)
+}
 
 /// Settings of one broker process.
 #[derive(Clone, Debug)]
 pub struct BrokerConfig {
-    /// Address the listener binds to.
-    pub listen_address: String,
-    /// Port the listener binds to.
-    pub port: u16,
-    /// Host name returned in Metadata; never "localhost" by default.
-    pub advertised_host: String,
-    /// Port returned in Metadata.
-    pub advertised_port: u16,
+    /// Where the broker listens; the first listener is the one reported as `listeners[0]` in logs.
+    pub listeners: Vec<Listener>,
+    /// SASL mechanisms and session settings (used by SASL listeners).
+    pub sasl: SaslConfig,
     /// The node id this broker answers as.
     pub node_id: i32,
     /// Cluster id returned in Metadata and DescribeCluster.
@@ -22,7 +261,7 @@ pub struct BrokerConfig {
     /// across all connections at once; a client over it is slowed by not being read.
     pub max_inflight_bytes: usize,
     /// A frame that makes no progress for this long closes its connection; also the cap on a
-    /// Fetch's max_wait_ms.
+    /// Fetch's max_wait_ms, and the time a SASL login may take.
     pub request_timeout_ms: u64,
     /// A connection with nothing in flight and nothing received for this long is closed.
     pub connections_max_idle_ms: u64,
@@ -39,13 +278,22 @@ pub struct BrokerConfig {
     pub auto_create_topics: bool,
 }
 
+impl BrokerConfig {
+    /// The listener with index `i` (a connection's listener), or the first one.
+    pub fn listener(&self, i: usize) -> &Listener {
+        self.listeners.get(i).unwrap_or(&self.listeners[0])
+    }
+}
+
 impl Default for BrokerConfig {
     fn default() -> Self {
         BrokerConfig {
-            listen_address: "127.0.0.1".into(),
-            port: 9092,
-            advertised_host: "127.0.0.1".into(),
-            advertised_port: 9092,
+            listeners: vec![Listener::new(
+                SecurityProtocol::Plaintext,
+                "127.0.0.1",
+                9092,
+            )],
+            sasl: SaslConfig::default(),
             node_id: 0,
             cluster_id: "pg_kafka".into(),
             max_request_size: 100 * 1024 * 1024,
@@ -59,5 +307,80 @@ impl Default for BrokerConfig {
             default_partitions: 1,
             auto_create_topics: true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listeners_parse_in_kafka_syntax() {
+        let l =
+            parse_listeners("PLAINTEXT://127.0.0.1:9092, SASL_SSL://0.0.0.0:9093,SSL://[::1]:9094")
+                .unwrap();
+        assert_eq!(l.len(), 3);
+        assert_eq!(
+            l[0],
+            Listener::new(SecurityProtocol::Plaintext, "127.0.0.1", 9092)
+        );
+        assert_eq!(l[1].protocol, SecurityProtocol::SaslSsl);
+        assert_eq!(
+            (l[1].advertised_host.as_str(), l[1].advertised_port),
+            ("127.0.0.1", 9093)
+        );
+        assert_eq!(l[1].bind_address(), "0.0.0.0:9093");
+        assert_eq!(l[2].bind_address(), "[::1]:9094");
+        assert_eq!(l[2].to_string(), "SSL://[::1]:9094");
+    }
+
+    #[test]
+    fn bad_listeners_are_refused_with_the_reason() {
+        for (spec, says) in [
+            ("", "no listener"),
+            ("PLAINTEXT://127.0.0.1", "no port"),
+            ("PLAINTEXT://127.0.0.1:0", "port"),
+            ("PLAINTEXT://127.0.0.1:70000", "port"),
+            ("INTERNAL://127.0.0.1:9092", "custom listener names"),
+            ("PLAINTEXT://a:1,PLAINTEXT://b:2", "twice"),
+            ("PLAINTEXT://a:1,SSL://a:1", "two listeners bind"),
+            ("127.0.0.1:9092", "NAME://host:port"),
+        ] {
+            let e = parse_listeners(spec).unwrap_err();
+            assert!(e.contains(says), "{spec:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn advertised_listeners_replace_by_name() {
+        let mut l =
+            parse_listeners("PLAINTEXT://0.0.0.0:9092,SASL_PLAINTEXT://0.0.0.0:9093").unwrap();
+        advertise(&mut l, "SASL_PLAINTEXT://kafka.example:19093").unwrap();
+        assert_eq!(
+            (l[0].advertised_host.as_str(), l[0].advertised_port),
+            ("127.0.0.1", 9092)
+        );
+        assert_eq!(
+            (l[1].advertised_host.as_str(), l[1].advertised_port),
+            ("kafka.example", 19093)
+        );
+        assert!(advertise(&mut l, "SSL://x:1")
+            .unwrap_err()
+            .contains("has no listener"));
+        assert!(advertise(&mut l, "PLAINTEXT://0.0.0.0:1")
+            .unwrap_err()
+            .contains("dialled"));
+    }
+
+    #[test]
+    fn mechanisms_parse_known_names_only() {
+        assert_eq!(
+            parse_mechanisms("PLAIN, SCRAM-SHA-256,PLAIN").unwrap(),
+            vec![Mechanism::Plain, Mechanism::ScramSha256]
+        );
+        assert!(parse_mechanisms("SCRAM-SHA-512")
+            .unwrap_err()
+            .contains("not supported"));
+        assert!(parse_mechanisms(" ").is_err());
     }
 }

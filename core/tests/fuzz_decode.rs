@@ -160,7 +160,7 @@ fn check_batches(records: &[u8]) {
 }
 
 /// The client families `make corpus` captures; each must have left frames in the corpus.
-const FAMILIES: [&str; 13] = [
+const FAMILIES: [&str; 14] = [
     "kcat",
     "confluent-kafka",
     "kafka-python",
@@ -174,6 +174,7 @@ const FAMILIES: [&str; 13] = [
     "kafka-connect",
     "pytest",
     "kafkajs-tests",
+    "sasl",
 ];
 
 /// Every captured frame, by family, split from the length-prefixed corpus files.
@@ -287,8 +288,9 @@ fn mutated_frames_and_batches_never_panic_or_overallocate() {
         });
         assert!(
             largest <= limit,
-            "frame of {} bytes allocated {largest}",
-            frame.len()
+            "frame of {} bytes allocated {largest}: {:?}",
+            frame.len(),
+            parse_head(&frame).map(|h| (h.api_key, h.api_version))
         );
         for records in produced {
             check_batches(&records);

@@ -8,7 +8,7 @@ use std::ffi::{CStr, CString};
 use std::time::Duration;
 
 use pg_kafka_core::cleaner::Settings as CleanerSettings;
-use pg_kafka_core::config::BrokerConfig;
+use pg_kafka_core::config::{self, BrokerConfig, Listener, SaslConfig, SecurityProtocol};
 use pg_kafka_core::group::Limits;
 use pg_kafka_core::log::configs;
 use pg_kafka_core::writer::ExpiryPolicy;
@@ -19,6 +19,13 @@ pub static LISTEN_ADDRESS: GucSetting<Option<CString>> =
 pub static PORT: GucSetting<i32> = GucSetting::<i32>::new(9092);
 pub static ADVERTISED_HOST: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 pub static ADVERTISED_PORT: GucSetting<i32> = GucSetting::<i32>::new(0);
+pub static LISTENERS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+pub static ADVERTISED_LISTENERS: GucSetting<Option<CString>> =
+    GucSetting::<Option<CString>>::new(None);
+pub static SASL_MECHANISMS: GucSetting<Option<CString>> =
+    GucSetting::<Option<CString>>::new(Some(c"SCRAM-SHA-256,PLAIN"));
+pub static SASL_PLAIN_WITHOUT_TLS: GucSetting<bool> = GucSetting::<bool>::new(false);
+pub static CONNECTIONS_MAX_REAUTH_MS: GucSetting<i32> = GucSetting::<i32>::new(0);
 pub static DATABASE: GucSetting<Option<CString>> =
     GucSetting::<Option<CString>>::new(Some(c"postgres"));
 pub static MAX_REQUEST_SIZE: GucSetting<i32> = GucSetting::<i32>::new(100 * 1024 * 1024);
@@ -100,13 +107,44 @@ fn int_in(
 
 pub fn define() {
     string(
+        c"pg_kafka.listeners",
+        c"Kafka listeners, e.g. PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://0.0.0.0:9093 (empty: PLAINTEXT on listen_address and port).",
+        &LISTENERS,
+    );
+    string(
+        c"pg_kafka.advertised_listeners",
+        c"Addresses returned in Metadata per listener name, e.g. SASL_PLAINTEXT://kafka.example:9093 (default: where each listener binds).",
+        &ADVERTISED_LISTENERS,
+    );
+    string(
+        c"pg_kafka.sasl_enabled_mechanisms",
+        c"SASL mechanisms offered on SASL listeners: SCRAM-SHA-256, PLAIN.",
+        &SASL_MECHANISMS,
+    );
+    GucRegistry::define_bool_guc(
+        c"pg_kafka.sasl_plain_without_tls",
+        c"Accept SASL PLAIN (a cleartext password) on a listener without TLS.",
+        c"",
+        &SASL_PLAIN_WITHOUT_TLS,
+        GucContext::Postmaster,
+        GucFlags::default(),
+    );
+    int(
+        c"pg_kafka.connections_max_reauth_ms",
+        c"Lifetime of a SASL session before the client must re-authenticate (KIP-368); 0: no limit.",
+        &CONNECTIONS_MAX_REAUTH_MS,
+        0,
+        i32::MAX,
+        GucFlags::UNIT_MS,
+    );
+    string(
         c"pg_kafka.listen_address",
-        c"Address the Kafka listener binds to (no authentication yet: keep it local).",
+        c"Shorthand: address of the PLAINTEXT listener when pg_kafka.listeners is empty.",
         &LISTEN_ADDRESS,
     );
     int(
         c"pg_kafka.port",
-        c"Port of the Kafka listener.",
+        c"Shorthand: port of the PLAINTEXT listener when pg_kafka.listeners is empty.",
         &PORT,
         1,
         65535,
@@ -114,12 +152,12 @@ pub fn define() {
     );
     string(
         c"pg_kafka.advertised_host",
-        c"Host returned to clients in Metadata (default: listen_address).",
+        c"Shorthand: host the PLAINTEXT listener advertises when pg_kafka.listeners is empty (default: listen_address).",
         &ADVERTISED_HOST,
     );
     int(
         c"pg_kafka.advertised_port",
-        c"Port returned to clients in Metadata (0: the listener's port).",
+        c"Shorthand: port the PLAINTEXT listener advertises when pg_kafka.listeners is empty (0: its port).",
         &ADVERTISED_PORT,
         0,
         65535,
@@ -287,24 +325,52 @@ pub fn database() -> String {
     text(&DATABASE).unwrap_or_else(|| "postgres".into())
 }
 
-/// The engine's view of the settings.
-pub fn broker_config() -> BrokerConfig {
-    let listen_address = text(&LISTEN_ADDRESS).unwrap_or_else(|| "127.0.0.1".into());
-    let port = PORT.get() as u16;
-    let advertised_host = text(&ADVERTISED_HOST).unwrap_or_else(|| match listen_address.as_str() {
-        // A wildcard cannot be dialled; "localhost" may resolve to ::1. Advertise loopback.
-        "0.0.0.0" | "::" | "*" | "localhost" => "127.0.0.1".into(),
-        other => other.into(),
-    });
-    let advertised_port = match ADVERTISED_PORT.get() {
-        0 => port,
-        p => p as u16,
+/// The listeners: `pg_kafka.listeners` with `pg_kafka.advertised_listeners`, or, when it is
+/// empty, one PLAINTEXT listener from the listen_address/port/advertised_* shorthand.
+fn listeners() -> Result<Vec<Listener>, String> {
+    let mut out = match text(&LISTENERS) {
+        Some(spec) => {
+            config::parse_listeners(&spec).map_err(|e| format!("pg_kafka.listeners: {e}"))?
+        }
+        None => {
+            let host = text(&LISTEN_ADDRESS).unwrap_or_else(|| "127.0.0.1".into());
+            let mut l = Listener::new(SecurityProtocol::Plaintext, &host, PORT.get() as u16);
+            if let Some(h) = text(&ADVERTISED_HOST) {
+                l.advertised_host = h;
+            }
+            if ADVERTISED_PORT.get() != 0 {
+                l.advertised_port = ADVERTISED_PORT.get() as u16;
+            }
+            vec![l]
+        }
     };
-    BrokerConfig {
-        listen_address,
-        port,
-        advertised_host,
-        advertised_port,
+    if let Some(spec) = text(&ADVERTISED_LISTENERS) {
+        config::advertise(&mut out, &spec)
+            .map_err(|e| format!("pg_kafka.advertised_listeners: {e}"))?;
+    }
+    if let Some(l) = out.iter().find(|l| l.protocol.tls()) {
+        return Err(format!(
+            "pg_kafka.listeners: {l}: TLS listeners (SSL, SASL_SSL) are not available yet; use              PLAINTEXT or SASL_PLAINTEXT"
+        ));
+    }
+    Ok(out)
+}
+
+fn sasl() -> Result<SaslConfig, String> {
+    let spec = text(&SASL_MECHANISMS).unwrap_or_default();
+    Ok(SaslConfig {
+        mechanisms: config::parse_mechanisms(&spec)
+            .map_err(|e| format!("pg_kafka.sasl_enabled_mechanisms: {e}"))?,
+        plain_without_tls: SASL_PLAIN_WITHOUT_TLS.get(),
+        max_reauth_ms: CONNECTIONS_MAX_REAUTH_MS.get().max(0) as u64,
+    })
+}
+
+/// The engine's view of the settings, or what is wrong with them.
+pub fn broker_config() -> Result<BrokerConfig, String> {
+    Ok(BrokerConfig {
+        listeners: listeners()?,
+        sasl: sasl()?,
         node_id: 0,
         cluster_id: "pg_kafka".into(),
         max_request_size: MAX_REQUEST_SIZE.get() as usize,
@@ -317,7 +383,7 @@ pub fn broker_config() -> BrokerConfig {
         log_cache_size: LOG_CACHE_SIZE_KB.get() as usize * 1024,
         default_partitions: DEFAULT_PARTITIONS.get(),
         auto_create_topics: AUTO_CREATE_TOPICS.get(),
-    }
+    })
 }
 
 /// The group coordinator's limits: Kafka's defaults, with the offsets retention set here.

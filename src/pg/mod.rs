@@ -22,6 +22,7 @@ pub(crate) mod store;
 mod store_cleaner;
 pub(crate) mod store_groups;
 mod store_producers;
+mod store_roles;
 mod txn;
 mod worker;
 

@@ -17,7 +17,7 @@ use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult, SpiTupleTable};
 
 use super::bytea_array::ByteaArray;
-use super::{plans, store_cleaner, store_groups, store_producers, txn};
+use super::{plans, store_cleaner, store_groups, store_producers, store_roles, txn};
 
 /// Batches fetched per statement by chunked reads.
 const CHUNK_ROWS: i64 = 16;
@@ -342,5 +342,9 @@ impl Store for SpiStore {
                 store_cleaner::batch_metadata(client, topic, partition, from_offset, max_rows)
             })
         })
+    }
+
+    fn role(&mut self, name: &str) -> Result<Option<pg_kafka_core::store::RoleRow>, StoreError> {
+        in_txn(|| Spi::connect(|client| store_roles::role(client, name)))
     }
 }

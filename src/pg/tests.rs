@@ -40,6 +40,36 @@ mod tests {
     }
 
     #[pg_test]
+    fn roles_are_read_from_pg_authid_with_their_scram_verifier() {
+        use pg_kafka_core::auth::verifier::Verifier;
+        use pg_kafka_core::store::Store;
+        Spi::run("SET password_encryption = 'scram-sha-256'").unwrap();
+        Spi::run("CREATE ROLE kafka_login_test LOGIN PASSWORD 'pencil' VALID UNTIL '2999-01-01 00:00:00+00'").unwrap();
+        Spi::run(
+            "CREATE ROLE kafka_nologin_test NOLOGIN PASSWORD 'pencil' VALID UNTIL '-infinity'",
+        )
+        .unwrap();
+        Spi::run("SET password_encryption = 'md5'").unwrap();
+        Spi::run("CREATE ROLE kafka_md5_test LOGIN PASSWORD 'pencil' VALID UNTIL 'infinity'")
+            .unwrap();
+        let mut store = SpiStore;
+        let login = store.role("kafka_login_test").unwrap().unwrap();
+        assert!(login.can_login && !login.superuser);
+        assert_eq!(login.valid_until_ms, Some(32_472_144_000_000));
+        let verifier = Verifier::parse(login.password.as_deref().unwrap()).unwrap();
+        assert!(verifier.matches("pencil"));
+        assert!(!verifier.matches("pencils"));
+        let nologin = store.role("kafka_nologin_test").unwrap().unwrap();
+        assert!(!nologin.can_login);
+        assert_eq!(nologin.valid_until_ms, Some(0));
+        let md5 = store.role("kafka_md5_test").unwrap().unwrap();
+        assert!(md5.password.unwrap().starts_with("md5"));
+        assert_eq!(md5.valid_until_ms, None);
+        assert!(store.role("postgres").unwrap().unwrap().superuser);
+        assert_eq!(store.role("no_such_role_here").unwrap(), None);
+    }
+
+    #[pg_test]
     fn spi_store_cleaner_changes_remove_replace_and_checkpoint() {
         conformance("cleaner_changes_remove_replace_and_checkpoint");
     }

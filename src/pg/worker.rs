@@ -52,7 +52,15 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
     let Some(extension) = wait_for_extension(&database) else {
         return;
     };
-    let config = guc::broker_config();
+    let config = match guc::broker_config() {
+        Ok(c) => c,
+        Err(e) => {
+            // A postmaster setting: nothing changes until a restart, so the worker stops (exit 0
+            // is not restarted) instead of failing every few seconds.
+            warning!("pg_kafka: the broker does not start: {e}");
+            return;
+        }
+    };
     let registry = Arc::new(Registry::with_caps(
         config.log_cache_size,
         config.max_topics,
@@ -100,21 +108,24 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
         registry: registry.clone(),
         bridge,
         groups,
+        auth: Default::default(),
     });
     let starting = cleaner.clone();
     let server = match net::start(ctx, NET_THREADS, move || starting.start()) {
         Ok(s) => s,
-        Err(e) => panic!(
-            "pg_kafka: cannot listen on {}:{}: {e}",
-            config.listen_address, config.port
-        ),
+        Err(e) => panic!("pg_kafka: cannot listen: {e}"),
     };
-    log!(
-        "pg_kafka: listening on {} (advertised {}:{})",
-        server.local_addr,
-        config.advertised_host,
-        config.advertised_port
-    );
+    for (l, addr) in config.listeners.iter().zip(&server.local_addrs) {
+        log!(
+            "pg_kafka: listening on {}://{addr} (advertised {}:{})",
+            l.protocol.name(),
+            l.advertised_host,
+            l.advertised_port
+        );
+    }
+    if config.sasl.plain_without_tls && config.listeners.iter().any(|l| l.protocol.sasl()) {
+        warning!("pg_kafka: pg_kafka.sasl_plain_without_tls is on: PLAIN passwords cross the network in cleartext");
+    }
 
     let mut writer = Writer::with_expiry(registry, guc::expiry_policy());
     writer.limit_commits(config.max_inflight_bytes / 2);

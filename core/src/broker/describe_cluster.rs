@@ -29,8 +29,9 @@ pub(super) async fn handle(c: &Call<'_>, req: DescribeClusterRequest) -> Reply {
     resp.controller_id = node;
     let mut broker = DescribeClusterBroker::default();
     broker.broker_id = node;
-    broker.host = str_bytes(&ctx.config.advertised_host);
-    broker.port = i32::from(ctx.config.advertised_port);
+    let at = ctx.config.listener(c.client.listener);
+    broker.host = str_bytes(&at.advertised_host);
+    broker.port = i32::from(at.advertised_port);
     broker.rack = None;
     resp.brokers = vec![broker];
     resp.cluster_authorized_operations = if req.include_cluster_authorized_operations {

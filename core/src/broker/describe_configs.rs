@@ -183,14 +183,21 @@ fn broker_resource(
 }
 
 fn broker_entries(config: &BrokerConfig, defaults: &BTreeMap<String, String>) -> Vec<Entry> {
-    let listener = |host: &str, port: u16| format!("PLAINTEXT://{host}:{port}");
+    let join = |f: &dyn Fn(&crate::config::Listener) -> String| {
+        config.listeners.iter().map(f).collect::<Vec<_>>().join(",")
+    };
+    let listeners = join(&|l| l.to_string());
+    let advertised = join(&|l| {
+        let at = crate::config::Listener::new(l.protocol, &l.advertised_host, l.advertised_port);
+        at.to_string()
+    });
     #[rustfmt::skip]
     let fixed: [(&str, String, i8, ConfigType, &'static str); 12] = [
-        ("advertised.listeners", listener(&config.advertised_host, config.advertised_port), SOURCE_STATIC_BROKER, ConfigType::List, "From the advertised host and port settings."),
+        ("advertised.listeners", advertised, SOURCE_STATIC_BROKER, ConfigType::List, "From the advertised listeners setting."),
         ("auto.create.topics.enable", config.auto_create_topics.to_string(), SOURCE_STATIC_BROKER, ConfigType::Boolean, "From the auto-create setting."),
         ("broker.id", config.node_id.to_string(), SOURCE_STATIC_BROKER, ConfigType::Int, "From the node id setting."),
         ("default.replication.factor", "1".into(), SOURCE_DEFAULT, ConfigType::Int, "A single node."),
-        ("listeners", listener(&config.listen_address, config.port), SOURCE_STATIC_BROKER, ConfigType::List, "From the listen address and port settings."),
+        ("listeners", listeners, SOURCE_STATIC_BROKER, ConfigType::List, "From the listeners setting."),
         ("log.dirs", LOG_DIR.into(), SOURCE_DEFAULT, ConfigType::String, "Records live in Postgres tables."),
         ("max.connections", config.max_connections.to_string(), SOURCE_STATIC_BROKER, ConfigType::Int, "From the connection limit setting."),
         ("node.id", config.node_id.to_string(), SOURCE_STATIC_BROKER, ConfigType::Int, "From the node id setting."),

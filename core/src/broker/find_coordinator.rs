@@ -19,10 +19,11 @@ pub(super) async fn handle(call: &Call<'_>, req: FindCoordinatorRequest) -> Repl
         let e = KafkaError::new(ResponseError::InvalidRequest);
         return ready(ResponseKind::FindCoordinator(refuse(version, req, &e)));
     }
+    let at = c.listener(call.client.listener);
     let this = Coordinator::default()
         .with_node_id(BrokerId(c.node_id))
-        .with_host(str_bytes(&c.advertised_host))
-        .with_port(i32::from(c.advertised_port));
+        .with_host(str_bytes(&at.advertised_host))
+        .with_port(i32::from(at.advertised_port));
     ready(ResponseKind::FindCoordinator(response(version, req, this)))
 }
 

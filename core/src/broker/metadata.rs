@@ -26,16 +26,22 @@ enum Wanted {
 
 pub(super) async fn handle(c: &Call<'_>, req: MetadataRequest) -> Reply {
     let (ctx, version) = (c.ctx.clone(), c.version);
-    Box::pin(async move { Some(ResponseKind::Metadata(metadata(&ctx, version, req).await)) })
+    let listener = c.client.listener;
+    Box::pin(async move {
+        Some(ResponseKind::Metadata(
+            metadata(&ctx, listener, version, req).await,
+        ))
+    })
 }
 
-async fn metadata(ctx: &Ctx, version: i16, req: MetadataRequest) -> MetadataResponse {
+async fn metadata(ctx: &Ctx, listener: usize, version: i16, req: MetadataRequest) -> MetadataResponse {
+    let at = ctx.config.listener(listener);
     let node = BrokerId(ctx.config.node_id);
     let mut resp = MetadataResponse::default();
     let mut broker = MetadataResponseBroker::default();
     broker.node_id = node;
-    broker.host = str_bytes(&ctx.config.advertised_host);
-    broker.port = i32::from(ctx.config.advertised_port);
+    broker.host = str_bytes(&at.advertised_host);
+    broker.port = i32::from(at.advertised_port);
     resp.brokers = vec![broker];
     if version >= 1 {
         resp.controller_id = node;

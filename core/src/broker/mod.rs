@@ -29,6 +29,7 @@ use std::sync::Arc;
 use kafka_protocol::messages::{ApiKey, RequestKind, ResponseKind, TopicName};
 use kafka_protocol::protocol::StrBytes;
 
+use crate::auth::{Authenticator, Session};
 use crate::config::BrokerConfig;
 use crate::error::KafkaError;
 use crate::group::Coordinator;
@@ -45,6 +46,8 @@ pub struct Ctx {
     pub bridge: Bridge,
     /// The consumer-group coordinator (groups and committed offsets).
     pub groups: Arc<Coordinator>,
+    /// Login state shared by connections (mock salts, failure delays).
+    pub auth: Authenticator,
 }
 
 /// Who sent a request: the client id of its header and the peer address, as Kafka reports them
@@ -53,6 +56,12 @@ pub struct Ctx {
 pub struct Client {
     pub id: String,
     pub host: String,
+    /// Index of the listener the connection arrived on (`BrokerConfig::listener`).
+    pub listener: usize,
+    /// The connection's login state and principal.
+    pub session: Arc<Session>,
+    /// The peer's address (failure delays are kept per address).
+    pub ip: Option<std::net::IpAddr>,
 }
 
 /// One request as its handler sees it.
@@ -113,6 +122,7 @@ apis! {
     SyncGroup => sync_group,
     DescribeGroups => describe_groups,
     ListGroups => list_groups,
+    SaslHandshake => sasl_handshake,
     ApiVersions => api_versions,
     CreateTopics => create_topics,
     DeleteTopics => delete_topics,
@@ -125,6 +135,7 @@ apis! {
     DescribeConfigs => describe_configs,
     AlterConfigs => alter_configs,
     DescribeLogDirs => describe_log_dirs,
+    SaslAuthenticate => sasl_authenticate,
     CreatePartitions => create_partitions,
     DeleteGroups => delete_groups,
     ElectLeaders => elect_leaders,

@@ -19,11 +19,18 @@
 //! - at most `MAX_IN_FLIGHT` requests of one connection are worked on at once;
 //! - when the client goes away, its in-flight work (long polls, reads waiting for the writer) is
 //!   cancelled and the connection's slot is free at once.
+//!
+//! On a SASL listener a connection must log in first ([`crate::auth`]): until then only
+//! ApiVersions, SaslHandshake and SaslAuthenticate are served (anything else closes it), frames
+//! are capped at [`PRE_AUTH_FRAME`], and the login must finish within `request_timeout_ms`. The
+//! SASL requests are handled to the end before the next frame is read, so a request never races
+//! the login it follows. A failed login is answered and the connection closed; a session past
+//! its lifetime (KIP-368) is closed at its next request other than a re-authentication.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use kafka_protocol::messages::api_versions_response::{ApiVersion, ApiVersionsResponse};
@@ -37,11 +44,15 @@ use tokio::time::timeout;
 
 use super::budget::{Budget, Charge, ChargedBytes, Pool, LARGE_FRAME};
 use super::NetError;
+use crate::auth::{self, Session, Step};
 use crate::broker::{self, Call, Client, Ctx};
 use crate::protocol::{self, versions, RequestHead};
 
 /// Requests of one connection being worked on at once; the reader waits beyond this.
 pub const MAX_IN_FLIGHT: usize = 64;
+
+/// Largest frame read before a SASL login completes (Kafka's `sasl.server.max.receive.size`).
+pub const PRE_AUTH_FRAME: usize = 512 * 1024;
 
 /// Bytes read into a frame buffer per step.
 const READ_CHUNK: usize = 64 * 1024;
@@ -60,6 +71,10 @@ enum Out {
 struct Conn {
     ctx: Arc<Ctx>,
     peer: SocketAddr,
+    /// The listener's index in the config, and whether it requires SASL.
+    listener: usize,
+    sasl: bool,
+    session: Arc<Session>,
     budget: Arc<Budget>,
     /// This connection's bytes in flight (requests and unsent responses).
     held: Arc<Pool>,
@@ -72,6 +87,7 @@ struct Conn {
 pub(super) async fn serve(
     socket: TcpStream,
     peer: SocketAddr,
+    listener: usize,
     ctx: Arc<Ctx>,
     budget: Arc<Budget>,
     mut stop: watch::Receiver<bool>,
@@ -79,9 +95,13 @@ pub(super) async fn serve(
     let stall = Duration::from_millis(ctx.config.request_timeout_ms);
     let (mut rd, mut wr) = socket.into_split();
     let (cancel_tx, cancel) = watch::channel(false);
+    let sasl = ctx.config.listener(listener).protocol.sasl();
     let conn = Conn {
         ctx,
         peer,
+        listener,
+        sasl,
+        session: Arc::new(Session::new(sasl)),
         budget,
         held: Arc::new(Pool::default()),
         in_flight: Arc::new(AtomicUsize::new(0)),
@@ -126,33 +146,58 @@ async fn read_requests<R: AsyncRead + Unpin>(
 ) -> Result<(), NetError> {
     let config = &conn.ctx.config;
     let idle = Duration::from_millis(config.connections_max_idle_ms);
+    let login_by = Instant::now() + Duration::from_millis(config.request_timeout_ms);
     let share = conn.budget.connection_share();
     loop {
         // Pipelining is bounded by bytes too: past its share, a connection is not read.
         conn.held.wait_below(share).await;
+        let logged_in =
+            conn.session.authenticated(Instant::now()) || conn.session.principal().is_some();
+        let wait = if logged_in {
+            idle
+        } else {
+            // The first login has a deadline however the client spends the time.
+            login_by.saturating_duration_since(Instant::now())
+        };
+        if wait.is_zero() {
+            return Err(NetError::LoginTimeout);
+        }
         let mut size = [0u8; 4];
-        match timeout(idle, rd.read_exact(&mut size)).await {
+        match timeout(wait, rd.read_exact(&mut size)).await {
             Ok(Ok(_)) => {}
             Ok(Err(_)) => return Ok(()), // the client closed the connection
+            Err(_) if !logged_in => return Err(NetError::LoginTimeout),
             Err(_) if conn.in_flight.load(Ordering::Acquire) == 0 => return Err(NetError::Idle),
             Err(_) => continue, // requests in flight: not idle
         }
         let size = i32::from_be_bytes(size);
         // A frame must fit the part of the budget large frames may use.
-        let max = config
+        let mut max = config
             .max_request_size
             .min(conn.budget.limit() - conn.budget.reserve());
+        if !logged_in {
+            max = max.min(PRE_AUTH_FRAME);
+        }
         if size <= 0 || size as usize > max {
             return Err(NetError::FrameSize { size, max });
         }
         let frame = read_frame(rd, conn, size as usize).await?;
-        let head = protocol::parse_head(&frame)?;
-        let Some(task) = handle(conn, head, frame).await? else {
-            continue;
+        let task = if conn.session.expects_raw_token() {
+            raw_token(conn, &frame).await?
+        } else {
+            let head = protocol::parse_head(&frame)?;
+            match handle(conn, head, frame).await? {
+                Some(task) => task,
+                None => continue,
+            }
         };
         conn.in_flight.fetch_add(1, Ordering::AcqRel);
         if tx.send(task).await.is_err() {
             return Ok(()); // the writer stopped: the client is gone
+        }
+        if conn.sasl && conn.session.failed() {
+            // The answer is queued; nothing after a failed login is read.
+            return Err(NetError::LoginFailed);
         }
     }
 }
@@ -198,6 +243,33 @@ async fn read_frame<R: AsyncRead + Unpin>(
     }))
 }
 
+/// One raw SASL token after a SaslHandshake v0: the answer is the next token, size-prefixed and
+/// without a Kafka header; a failed login closes the connection without an answer.
+async fn raw_token(conn: &Conn, token: &[u8]) -> Result<JoinHandle<Out>, NetError> {
+    let step = auth::step(&conn.ctx, &conn.session, conn.peer.ip(), token).await;
+    let reply = match step {
+        Step::Continue(b) => b,
+        Step::Done { reply, .. } => reply,
+        Step::Failed | Step::Unexpected => return Err(NetError::LoginFailed),
+    };
+    let mut framed = Vec::with_capacity(4 + reply.len());
+    framed.extend_from_slice(&(reply.len() as u32).to_be_bytes());
+    framed.extend_from_slice(&reply);
+    let charge = conn.budget.force(&conn.held, framed.len());
+    Ok(ready(Out::Frame(Bytes::from(framed), charge)))
+}
+
+/// Whether a request with API key `key` may be served before a login.
+fn before_login(key: i16) -> bool {
+    [
+        ApiKey::ApiVersions,
+        ApiKey::SaslHandshake,
+        ApiKey::SaslAuthenticate,
+    ]
+    .iter()
+    .any(|k| *k as i16 == key)
+}
+
 /// Decode and dispatch one request; the returned task yields its response frame.
 async fn handle(
     conn: &Conn,
@@ -205,6 +277,9 @@ async fn handle(
     frame: Bytes,
 ) -> Result<Option<JoinHandle<Out>>, NetError> {
     let (key, version, cid) = (head.api_key, head.api_version, head.correlation_id);
+    if !before_login(key) && !conn.session.authenticated(Instant::now()) {
+        return Err(NetError::Unauthenticated { key });
+    }
     if !versions::supported(key, version) {
         let response = if key == ApiKey::ApiVersions as i16 {
             // The standard answer clients negotiate from: error 35 and our ranges, in a v0 body.
@@ -227,7 +302,11 @@ async fn handle(
     let client = Client {
         id: head.client_id.clone().unwrap_or_default(),
         host: format!("/{}", conn.peer.ip()),
+        listener: conn.listener,
+        session: conn.session.clone(),
+        ip: Some(conn.peer.ip()),
     };
+    let sasl_api = key == ApiKey::SaslHandshake as i16 || key == ApiKey::SaslAuthenticate as i16;
     let call = Call {
         ctx: &conn.ctx,
         client: &client,
@@ -240,6 +319,18 @@ async fn handle(
             None => Err(NetError::Unsupported { key, version }),
         };
     };
+    if sasl_api {
+        // Finished before the next frame is read: the login's outcome gates what follows.
+        let out = match reply.await {
+            Some(r) => encode(conn, cid, key, version, &r),
+            None => Out::Close,
+        };
+        if conn.sasl && !conn.session.authenticated(Instant::now()) && !conn.session.in_login() {
+            // An unsupported mechanism or an illegal state: Kafka answers, then closes.
+            conn.session.fail();
+        }
+        return Ok(Some(ready(out)));
+    }
     let (budget, held, mut cancel) = (conn.budget.clone(), conn.held.clone(), conn.cancel.clone());
     Ok(Some(tokio::spawn(async move {
         tokio::select! {

@@ -23,6 +23,12 @@ pub enum NetError {
     Stalled,
     #[error("idle longer than connections_max_idle_ms")]
     Idle,
+    #[error("no SASL login within the request timeout")]
+    LoginTimeout,
+    #[error("SASL login failed")]
+    LoginFailed,
+    #[error("api key {key} before a SASL login")]
+    Unauthenticated { key: i16 },
     #[error("the broker is shutting down")]
     Closed,
     #[error("api key {key} version {version} is not supported")]

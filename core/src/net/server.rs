@@ -26,7 +26,8 @@ pub const FD_HEADROOM: u64 = 1024;
 pub struct Server {
     stop: watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
-    pub local_addr: SocketAddr,
+    /// Where each listener of the config is bound, in its order.
+    pub local_addrs: Vec<SocketAddr>,
 }
 
 impl Server {
@@ -49,17 +50,23 @@ impl Drop for Server {
     }
 }
 
-/// Start the runtime on its own thread (signals blocked) and bind the listener; `on_start` runs
-/// inside the runtime once the listener is bound (background tasks such as the cleaner).
+/// Start the runtime on its own thread (signals blocked) and bind every listener; `on_start` runs
+/// inside the runtime once they are bound (background tasks such as the cleaner). Connections of
+/// all listeners share one connection limit and one in-flight budget.
 pub fn start(
     ctx: Arc<Ctx>,
     worker_threads: usize,
     on_start: impl FnOnce() + Send + 'static,
 ) -> std::io::Result<Server> {
     raise_fd_limit(ctx.config.max_connections as u64 + FD_HEADROOM);
-    let addr = format!("{}:{}", ctx.config.listen_address, ctx.config.port);
+    let addrs: Vec<String> = ctx
+        .config
+        .listeners
+        .iter()
+        .map(|l| l.bind_address())
+        .collect();
     let (stop, stop_rx) = watch::channel(false);
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<SocketAddr>>();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<Vec<SocketAddr>>>();
     let thread = with_signals_blocked(|| {
         std::thread::Builder::new()
             .name("pg_kafka-net".into())
@@ -77,35 +84,58 @@ pub fn start(
                     }
                 };
                 rt.block_on(async move {
-                    let listener = match TcpListener::bind(&addr).await {
-                        Ok(l) => l,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                            return;
+                    let mut listeners = Vec::new();
+                    for addr in &addrs {
+                        match TcpListener::bind(addr).await {
+                            Ok(l) => listeners.push(l),
+                            Err(e) => {
+                                let e = std::io::Error::new(e.kind(), format!("{addr}: {e}"));
+                                let _ = ready_tx.send(Err(e));
+                                return;
+                            }
                         }
-                    };
-                    let _ = ready_tx.send(listener.local_addr());
+                    }
+                    let bound = listeners.iter().map(|l| l.local_addr()).collect();
+                    let _ = ready_tx.send(bound);
                     // Session timers of recovered group members run from now on.
                     ctx.groups.start();
                     on_start();
-                    accept_loop(listener, ctx, stop_rx).await;
+                    let open = Arc::new(AtomicUsize::new(0));
+                    let budget = Budget::new(ctx.config.max_inflight_bytes);
+                    let loops: Vec<_> = listeners
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, l)| {
+                            let shared = (ctx.clone(), open.clone(), budget.clone());
+                            tokio::spawn(accept_loop(l, i, shared, stop_rx.clone()))
+                        })
+                        .collect();
+                    for l in loops {
+                        let _ = l.await;
+                    }
                 });
                 rt.shutdown_timeout(std::time::Duration::from_secs(1));
             })
     })?;
-    let local_addr = ready_rx
+    let local_addrs = ready_rx
         .recv()
         .map_err(|_| std::io::Error::other("network thread exited before binding"))??;
     Ok(Server {
         stop,
         thread: Some(thread),
-        local_addr,
+        local_addrs,
     })
 }
 
-async fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
-    let open = Arc::new(AtomicUsize::new(0));
-    let budget = Budget::new(ctx.config.max_inflight_bytes);
+type Shared = (Arc<Ctx>, Arc<AtomicUsize>, Arc<Budget>);
+
+/// Accept connections of listener `index` until stopped.
+async fn accept_loop(
+    listener: TcpListener,
+    index: usize,
+    (ctx, open, budget): Shared,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,
@@ -131,7 +161,7 @@ async fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, mut stop: watch::Rece
         let stop = stop.clone();
         let budget = budget.clone();
         tokio::spawn(async move {
-            connection::serve(socket, peer, ctx, budget, stop).await;
+            connection::serve(socket, peer, index, ctx, budget, stop).await;
             open.fetch_sub(1, Ordering::Relaxed);
         });
     }

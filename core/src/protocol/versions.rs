@@ -96,6 +96,13 @@ pub static TABLE: &[ApiRow] = &[
         &schema::list_groups::LIST_GROUPS,
     ),
     row(
+        ApiKey::SaslHandshake,
+        0,
+        1,
+        0,
+        &schema::sasl_handshake::SASL_HANDSHAKE,
+    ),
+    row(
         ApiKey::ApiVersions,
         0,
         4,
@@ -172,6 +179,13 @@ pub static TABLE: &[ApiRow] = &[
         4,
         1,
         &schema::describe_log_dirs::DESCRIBE_LOG_DIRS,
+    ),
+    row(
+        ApiKey::SaslAuthenticate,
+        0,
+        2,
+        0,
+        &schema::sasl_authenticate::SASL_AUTHENTICATE,
     ),
     row(
         ApiKey::CreatePartitions,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{
     AbortedTxnRow, BatchMeta, GroupRow, OffsetRow, PartitionRow, ProducerBatchRow, ProducerRow,
-    Snapshot, Store, StoreError, TopicRow, TxnRow, WriteSet, PRODUCER_BATCHES_KEPT,
+    RoleRow, Snapshot, Store, StoreError, TopicRow, TxnRow, WriteSet, PRODUCER_BATCHES_KEPT,
 };
 use crate::log::Batch;
 use crate::protocol::batch::attributes;
@@ -25,6 +25,8 @@ pub struct MemStore {
     producers: BTreeMap<i64, ProducerRow>,
     transactions: BTreeMap<String, TxnRow>,
     aborted: Vec<AbortedTxnRow>,
+    /// Roles logins look up (tests fill it).
+    pub roles: BTreeMap<String, RoleRow>,
     /// When set, the next commit fails with this message.
     pub fail_next_commit: Option<String>,
     /// Commits that succeeded.
@@ -325,6 +327,10 @@ impl Store for MemStore {
             }
         }
         Ok(best.cloned())
+    }
+
+    fn role(&mut self, name: &str) -> Result<Option<RoleRow>, StoreError> {
+        Ok(self.roles.get(name).cloned())
     }
 
     fn batch_metadata(

@@ -202,6 +202,17 @@ pub struct Snapshot {
     pub producer_batches: Vec<ProducerBatchRow>,
 }
 
+/// A Postgres role as a login sees it (`pg_authid`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleRow {
+    pub can_login: bool,
+    pub superuser: bool,
+    /// VALID UNTIL as ms since the epoch (None: no limit).
+    pub valid_until_ms: Option<i64>,
+    /// `rolpassword`: a SCRAM-SHA-256 verifier, an md5 hash, or none.
+    pub password: Option<String>,
+}
+
 /// How many recent batches per (producer, partition) sequence checks remember (Kafka's five).
 pub const PRODUCER_BATCHES_KEPT: usize = 5;
 
@@ -332,4 +343,6 @@ pub trait Store {
         from_offset: i64,
         max_rows: usize,
     ) -> Result<Vec<BatchMeta>, StoreError>;
+    /// The role named `name` (exactly), for a login.
+    fn role(&mut self, name: &str) -> Result<Option<RoleRow>, StoreError>;
 }

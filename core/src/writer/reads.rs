@@ -5,7 +5,7 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use crate::log::Batch;
-use crate::store::{BatchMeta, Store, StoreError};
+use crate::store::{BatchMeta, RoleRow, Store, StoreError};
 
 /// Largest chunk one stored read returns, whatever the client asked for.
 pub const MAX_READ_CHUNK: usize = 8 * 1024 * 1024;
@@ -46,6 +46,11 @@ pub enum ReadQuery {
         max_rows: usize,
         reply: oneshot::Sender<Result<Vec<BatchMeta>, StoreError>>,
     },
+    /// A role, for a SASL login.
+    Role {
+        name: String,
+        reply: oneshot::Sender<Result<Option<RoleRow>, StoreError>>,
+    },
 }
 
 impl ReadQuery {
@@ -57,6 +62,7 @@ impl ReadQuery {
                 reply.is_closed()
             }
             ReadQuery::Meta { reply, .. } => reply.is_closed(),
+            ReadQuery::Role { reply, .. } => reply.is_closed(),
         }
     }
 }
@@ -103,6 +109,9 @@ pub(super) fn serve<S: Store>(store: &mut S, q: ReadQuery) {
         } => {
             let rows = max_rows.min(MAX_META_ROWS);
             let _ = reply.send(store.batch_metadata(topic, partition, from_offset, rows));
+        }
+        ReadQuery::Role { name, reply } => {
+            let _ = reply.send(store.role(&name));
         }
     }
 }

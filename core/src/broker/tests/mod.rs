@@ -15,6 +15,7 @@ mod produce_configs;
 mod produce_fetch;
 mod rebalance_timeouts;
 mod request_limits;
+mod sasl;
 mod store_failures;
 pub(crate) mod testkit;
 mod topic_admin;

@@ -85,6 +85,7 @@ fn harness_on(config: BrokerConfig, cache_budget: usize, mut store: MemStore) ->
             registry,
             bridge,
             groups,
+            auth: Default::default(),
         }),
         store,
         stop,
@@ -129,6 +130,7 @@ pub fn group_harness(limits: Limits) -> Harness {
             registry,
             bridge,
             groups,
+            auth: Default::default(),
         }),
         store,
         stop: Arc::new(AtomicBool::new(false)),
@@ -164,6 +166,7 @@ impl Harness {
             registry: self.ctx.registry.clone(),
             bridge: self.ctx.bridge.clone(),
             groups,
+            auth: Default::default(),
         });
     }
 

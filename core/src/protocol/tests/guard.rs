@@ -67,7 +67,7 @@ fn every_api_version_round_trips_through_the_guard() {
     // IncrementalAlterConfigs, DescribeCluster, DescribeLogDirs, DescribeTopicPartitions,
     // DeleteRecords, ElectLeaders, ListPartitionReassignments; then InitProducerId,
     // AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit, DescribeProducers,
-    // DescribeTransactions, ListTransactions.
+    // DescribeTransactions, ListTransactions; then SaslHandshake and SaslAuthenticate.
     assert_eq!(
         checked,
         9 + 13
@@ -82,6 +82,7 @@ fn every_api_version_round_trips_through_the_guard() {
             + 2
             + (4 + 3 + 2 + 3 + 4 + 1 + 3 + 3 + 1)
             + (6 + 4 + 5 + 6 + 6 + 1 + 1 + 3)
+            + (2 + 3)
     );
 }
 

@@ -92,6 +92,13 @@ pub fn request(key: ApiKey, v: i16) -> RequestKind {
             RequestKind::DescribeTransactions(txn::describe_transactions(v))
         }
         ApiKey::ListTransactions => RequestKind::ListTransactions(txn::list_transactions(v)),
+        ApiKey::SaslHandshake => RequestKind::SaslHandshake(
+            SaslHandshakeRequest::default()
+                .with_mechanism(StrBytes::from_static_str("SCRAM-SHA-256")),
+        ),
+        ApiKey::SaslAuthenticate => RequestKind::SaslAuthenticate(
+            SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from_static(b"n,,n=u,r=abc")),
+        ),
         other => panic!("no sample for {other:?}"),
     }
 }

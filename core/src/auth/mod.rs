@@ -1,0 +1,66 @@
+//! Authentication: a Kafka principal is a Postgres role (`User:<role>`), proven with SASL
+//! SCRAM-SHA-256 against the role's verifier in `pg_authid`, or with PLAIN checked against the
+//! same verifier. The role is read through the writer (the only thread that may call SPI) at
+//! each login, so `ALTER ROLE ... PASSWORD`, `NOLOGIN` and `VALID UNTIL` apply to the next login.
+//!
+//! Owns: the per-connection [`Session`] (which stage of a login it is in, and who it is), the
+//! mechanisms ([`scram`], [`plain`]), verifiers ([`verifier`]), failure delays ([`throttle`]) and
+//! one login step ([`login`]). Must not touch: connections or framing (the net layer gates
+//! requests on [`Session::authenticated`]), and it never logs a password.
+
+pub mod login;
+pub mod plain;
+pub mod scram;
+mod session;
+pub mod throttle;
+pub mod verifier;
+
+pub use login::{step, Step};
+pub use session::{HandshakeError, Principal, Session};
+
+use verifier::{hmac, sha256, Key, Verifier, MIN_ITERATIONS};
+
+/// State shared by every connection's logins.
+#[derive(Debug)]
+pub struct Authenticator {
+    /// Secret from which unknown users get stable mock salts (as Postgres' mock authentication).
+    mock_key: Key,
+    pub failures: throttle::Failures,
+}
+
+impl Default for Authenticator {
+    fn default() -> Self {
+        let mut mock_key = [0u8; 32];
+        if getrandom::fill(&mut mock_key).is_err() {
+            // No OS randomness: still a per-process secret, only a weaker one.
+            let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
+            mock_key = sha256(seed.as_bytes());
+        }
+        Authenticator {
+            mock_key,
+            failures: throttle::Failures::default(),
+        }
+    }
+}
+
+impl Authenticator {
+    /// A verifier for a user that does not exist or may not log in: the same salt for the same
+    /// name on every attempt, and keys nobody knows.
+    pub fn mock(&self, user: &str) -> Verifier {
+        let salt = hmac(&self.mock_key, &[b"salt", user.as_bytes()]);
+        Verifier {
+            iterations: MIN_ITERATIONS,
+            salt: salt[..16].to_vec(),
+            stored_key: hmac(&self.mock_key, &[b"stored", user.as_bytes()]),
+            server_key: hmac(&self.mock_key, &[b"server", user.as_bytes()]),
+        }
+    }
+}
+
+/// Random printable nonce for server-first (base64 of 18 bytes).
+pub fn server_nonce() -> Option<String> {
+    use base64::Engine;
+    let mut raw = [0u8; 18];
+    getrandom::fill(&mut raw).ok()?;
+    Some(base64::engine::general_purpose::STANDARD.encode(raw))
+}
