@@ -32,10 +32,17 @@ PGDATA ?= $(CURDIR)/target/pgdata
 PG_KAFKA_LOG_CACHE_SIZE ?= 256MB
 
 # Test cluster (make test): its own data, ports and log, so it never meets a running `make up`.
+# `make up` also opens SASL_PLAINTEXT, SSL and SASL_SSL listeners on loopback (a throwaway CA
+# under $(PGDATA)/kafka-tls) to try logins and for the security benchmark.
+DEV_SASL_PORT ?= 9093
+DEV_SSL_PORT ?= 9094
+DEV_SASL_SSL_PORT ?= 9095
 TEST_PGDATA ?= $(CURDIR)/target/pgdata-test
 TEST_PGPORT ?= 5434
 TEST_KAFKA_PORT ?= 19092
 TEST_SASL_PORT ?= 19093
+TEST_SSL_PORT ?= 19094
+TEST_SASL_SSL_PORT ?= 19090
 PGRX_TEST_DATA ?= $(CURDIR)/target/pgrx-test-data
 
 # Crash-test cluster (make crash-test): its own data and ports; N crashes (make test runs 10).
@@ -99,9 +106,11 @@ endif
 
 CLUSTER := $(CURDIR)/scripts/cluster.sh
 DEV_ENV := PGBIN=$(PGBIN) PGDATA=$(PGDATA) PGPORT=$(PGPORT) PG_KAFKA_PORT=$(PG_KAFKA_PORT) \
-	PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
+	PG_KAFKA_SASL_PORT=$(DEV_SASL_PORT) PG_KAFKA_SSL_PORT=$(DEV_SSL_PORT) \
+	PG_KAFKA_SASL_SSL_PORT=$(DEV_SASL_SSL_PORT) PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
 TEST_ENV := PGBIN=$(PGBIN) PGDATA=$(TEST_PGDATA) PGPORT=$(TEST_PGPORT) PG_KAFKA_PORT=$(TEST_KAFKA_PORT) \
-	PG_KAFKA_SASL_PORT=$(TEST_SASL_PORT) PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
+	PG_KAFKA_SASL_PORT=$(TEST_SASL_PORT) PG_KAFKA_SSL_PORT=$(TEST_SSL_PORT) \
+	PG_KAFKA_SASL_SSL_PORT=$(TEST_SASL_SSL_PORT) PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
 CRASH_ENV := PGBIN=$(PGBIN) PGDATA=$(CRASH_PGDATA) PGPORT=$(CRASH_PGPORT) PG_KAFKA_PORT=$(CRASH_KAFKA_PORT) \
 	PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
 CAPTURE_ENV := PGBIN=$(PGBIN) PGDATA=$(CAPTURE_PGDATA) PGPORT=$(CAPTURE_PGPORT) \
@@ -209,6 +218,9 @@ blackbox: build-tests clients
 	if $(TEST_ENV) $(CLUSTER) start; then \
 		export PG_KAFKA_BOOTSTRAP=127.0.0.1:$(TEST_KAFKA_PORT) \
 		PG_KAFKA_SASL_BOOTSTRAP=127.0.0.1:$(TEST_SASL_PORT) \
+		PG_KAFKA_SSL_BOOTSTRAP=127.0.0.1:$(TEST_SSL_PORT) \
+		PG_KAFKA_SASL_SSL_BOOTSTRAP=127.0.0.1:$(TEST_SASL_SSL_PORT) \
+		PG_KAFKA_TLS_DIR=$(TEST_PGDATA)/kafka-tls \
 		PG_KAFKA_PGURL=postgresql://postgres@127.0.0.1:$(TEST_PGPORT)/postgres \
 		PG_KAFKA_RESTART_CMD="$(TEST_ENV) $(CLUSTER) restart" \
 		PG_KAFKA_SERVER_LOG=$(TEST_PGDATA)/server.log \
@@ -404,6 +416,8 @@ bench: up
 	PG_KAFKA_BOOTSTRAP=127.0.0.1:$(PG_KAFKA_PORT) \
 	PG_KAFKA_PGURL=postgresql://postgres@127.0.0.1:$(PGPORT)/postgres \
 	PG_KAFKA_RESTART_CMD="$(DEV_ENV) $(CLUSTER) restart" \
+	PG_KAFKA_BENCH_SASL=127.0.0.1:$(DEV_SASL_PORT) PG_KAFKA_BENCH_SASL_SSL=127.0.0.1:$(DEV_SASL_SSL_PORT) \
+	PG_KAFKA_BENCH_TLS_CA=$(PGDATA)/kafka-tls/ca.crt \
 		$(CURDIR)/target/release/pg_kafka_bench
 
 # Figures, not pass/fail, and not part of `make test`: scripts/peers/bench_peers.py. Results also

@@ -12,6 +12,9 @@
 #   PG_KAFKA_SASL_PORT  when set, a SASL_PLAINTEXT listener on this port beside PLAINTEXT (PLAIN
 #                       allowed without TLS: loopback test clusters only)
 #   PG_KAFKA_SASL_ADVERTISED_PORT port the SASL listener advertises (PG_KAFKA_SASL_PORT)
+#   PG_KAFKA_SSL_PORT, PG_KAFKA_SASL_SSL_PORT  when set (with PG_KAFKA_SASL_PORT), SSL and
+#                       SASL_SSL listeners too, with a test CA and certificates made under
+#                       $PGDATA/kafka-tls (client certificates are requested, not required)
 #   PG_KAFKA_EXTRA_CONF more postgresql.conf lines for this start (tests with short timeouts)
 #   PGBIN         Postgres binaries                    (/usr/lib/postgresql/15/bin)
 #
@@ -67,6 +70,7 @@ log_tail() {
 
 # Settings that may change between runs (ports) live in an include file rewritten at each start.
 write_settings() {
+    make_test_certs
     as_pg tee "$PGDATA/pg_kafka_harness.conf" >/dev/null <<EOF
 # Written by scripts/cluster.sh at every start; edit postgresql.conf for lasting changes.
 port = $PGPORT
@@ -81,9 +85,34 @@ EOF
 sasl_settings() {
     [ -n "${PG_KAFKA_SASL_PORT:-}" ] || return 0
     local sasl_adv=${PG_KAFKA_SASL_ADVERTISED_PORT:-$PG_KAFKA_SASL_PORT}
-    echo "pg_kafka.listeners = 'PLAINTEXT://127.0.0.1:$PG_KAFKA_PORT,SASL_PLAINTEXT://127.0.0.1:$PG_KAFKA_SASL_PORT'"
-    echo "pg_kafka.advertised_listeners = 'PLAINTEXT://127.0.0.1:$PG_KAFKA_ADVERTISED_PORT,SASL_PLAINTEXT://127.0.0.1:$sasl_adv'"
+    local listeners="PLAINTEXT://127.0.0.1:$PG_KAFKA_PORT,SASL_PLAINTEXT://127.0.0.1:$PG_KAFKA_SASL_PORT"
+    local advertised="PLAINTEXT://127.0.0.1:$PG_KAFKA_ADVERTISED_PORT,SASL_PLAINTEXT://127.0.0.1:$sasl_adv"
+    if [ -n "${PG_KAFKA_SSL_PORT:-}" ]; then
+        listeners="$listeners,SSL://127.0.0.1:$PG_KAFKA_SSL_PORT,SASL_SSL://127.0.0.1:$PG_KAFKA_SASL_SSL_PORT"
+        echo "pg_kafka.ssl_cert_file = 'kafka-tls/server.crt'"
+        echo "pg_kafka.ssl_key_file = 'kafka-tls/server.key'"
+        echo "pg_kafka.ssl_ca_file = 'kafka-tls/ca.crt'"
+        echo "pg_kafka.ssl_client_auth = 'requested'"
+    fi
+    echo "pg_kafka.listeners = '$listeners'"
+    echo "pg_kafka.advertised_listeners = '$advertised'"
     echo "pg_kafka.sasl_plain_without_tls = on"
+}
+
+# A throwaway CA and a server certificate for 127.0.0.1 under $PGDATA/kafka-tls (made once).
+make_test_certs() {
+    [ -n "${PG_KAFKA_SSL_PORT:-}" ] || return 0
+    local dir="$PGDATA/kafka-tls"
+    [ -s "$dir/server.crt" ] && return 0
+    as_pg mkdir -p "$dir"
+    as_pg sh -c "cd '$dir' && umask 077 &&
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' > server.ext &&
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+            -subj '/CN=pg_kafka test CA' -keyout ca.key -out ca.crt 2>/dev/null &&
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -subj '/CN=127.0.0.1' -keyout server.key -out server.csr 2>/dev/null &&
+        openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+            -extfile server.ext -out server.crt 2>/dev/null && chmod 644 ca.crt server.crt"
 }
 
 do_init() {

@@ -7,6 +7,7 @@
 //! listener of the same name says otherwise.
 
 use std::fmt;
+use std::path::PathBuf;
 
 /// How a listener's connections are secured, named as Kafka names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,6 +245,35 @@ pub fn parse_mechanisms(spec: &str) -> Result<Vec<Mechanism>, String> {
     Ok(out)
 }
 
+/// Whether clients present certificates (Postgres' clientcert, Kafka's ssl.client.auth).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuth {
+    None,
+    Requested,
+    Required,
+}
+
+impl ClientAuth {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" | "" => Some(ClientAuth::None),
+            "requested" => Some(ClientAuth::Requested),
+            "required" => Some(ClientAuth::Required),
+            _ => None,
+        }
+    }
+}
+
+/// Where the TLS material is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    /// CA bundle for client certificates; needed unless client auth is `None`.
+    pub ca: Option<PathBuf>,
+    pub client_auth: ClientAuth,
+}
+
 /// Settings of one broker process.
 #[derive(Clone, Debug)]
 pub struct BrokerConfig {
@@ -251,6 +281,8 @@ pub struct BrokerConfig {
     pub listeners: Vec<Listener>,
     /// SASL mechanisms and session settings (used by SASL listeners).
     pub sasl: SaslConfig,
+    /// Certificate, key and client-certificate settings (used by SSL and SASL_SSL listeners).
+    pub tls: Option<TlsFiles>,
     /// The node id this broker answers as.
     pub node_id: i32,
     /// Cluster id returned in Metadata and DescribeCluster.
@@ -294,6 +326,7 @@ impl Default for BrokerConfig {
                 9092,
             )],
             sasl: SaslConfig::default(),
+            tls: None,
             node_id: 0,
             cluster_id: "pg_kafka".into(),
             max_request_size: 100 * 1024 * 1024,
@@ -370,6 +403,13 @@ mod tests {
         assert!(advertise(&mut l, "PLAINTEXT://0.0.0.0:1")
             .unwrap_err()
             .contains("dialled"));
+    }
+
+    #[test]
+    fn client_auth_names() {
+        assert_eq!(ClientAuth::parse("Required"), Some(ClientAuth::Required));
+        assert_eq!(ClientAuth::parse(""), Some(ClientAuth::None));
+        assert_eq!(ClientAuth::parse("verify-full"), None);
     }
 
     #[test]

@@ -8,7 +8,9 @@ use std::ffi::{CStr, CString};
 use std::time::Duration;
 
 use pg_kafka_core::cleaner::Settings as CleanerSettings;
-use pg_kafka_core::config::{self, BrokerConfig, Listener, SaslConfig, SecurityProtocol};
+use pg_kafka_core::config::{
+    self, BrokerConfig, ClientAuth, Listener, SaslConfig, SecurityProtocol, TlsFiles,
+};
 use pg_kafka_core::group::Limits;
 use pg_kafka_core::log::configs;
 use pg_kafka_core::writer::ExpiryPolicy;
@@ -26,6 +28,11 @@ pub static SASL_MECHANISMS: GucSetting<Option<CString>> =
     GucSetting::<Option<CString>>::new(Some(c"SCRAM-SHA-256,PLAIN"));
 pub static SASL_PLAIN_WITHOUT_TLS: GucSetting<bool> = GucSetting::<bool>::new(false);
 pub static CONNECTIONS_MAX_REAUTH_MS: GucSetting<i32> = GucSetting::<i32>::new(0);
+pub static SSL_CERT_FILE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+pub static SSL_KEY_FILE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+pub static SSL_CA_FILE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+pub static SSL_CLIENT_AUTH: GucSetting<Option<CString>> =
+    GucSetting::<Option<CString>>::new(Some(c"none"));
 pub static DATABASE: GucSetting<Option<CString>> =
     GucSetting::<Option<CString>>::new(Some(c"postgres"));
 pub static MAX_REQUEST_SIZE: GucSetting<i32> = GucSetting::<i32>::new(100 * 1024 * 1024);
@@ -116,6 +123,37 @@ pub fn define() {
         c"Addresses returned in Metadata per listener name, e.g. SASL_PLAINTEXT://kafka.example:9093 (default: where each listener binds).",
         &ADVERTISED_LISTENERS,
     );
+    for (name, short, setting) in [
+        (
+            c"pg_kafka.ssl_cert_file",
+            c"Server certificate (PEM) of SSL and SASL_SSL listeners (default: Postgres' ssl_cert_file).",
+            &SSL_CERT_FILE,
+        ),
+        (
+            c"pg_kafka.ssl_key_file",
+            c"Private key (PEM) of the server certificate (default: Postgres' ssl_key_file).",
+            &SSL_KEY_FILE,
+        ),
+        (
+            c"pg_kafka.ssl_ca_file",
+            c"CA certificates (PEM) client certificates must chain to.",
+            &SSL_CA_FILE,
+        ),
+        (
+            c"pg_kafka.ssl_client_auth",
+            c"Client certificates: none, requested or required.",
+            &SSL_CLIENT_AUTH,
+        ),
+    ] {
+        GucRegistry::define_string_guc(
+            name,
+            short,
+            c"",
+            setting,
+            GucContext::Sighup,
+            GucFlags::default(),
+        );
+    }
     string(
         c"pg_kafka.sasl_enabled_mechanisms",
         c"SASL mechanisms offered on SASL listeners: SCRAM-SHA-256, PLAIN.",
@@ -348,11 +386,6 @@ fn listeners() -> Result<Vec<Listener>, String> {
         config::advertise(&mut out, &spec)
             .map_err(|e| format!("pg_kafka.advertised_listeners: {e}"))?;
     }
-    if let Some(l) = out.iter().find(|l| l.protocol.tls()) {
-        return Err(format!(
-            "pg_kafka.listeners: {l}: TLS listeners (SSL, SASL_SSL) are not available yet; use              PLAINTEXT or SASL_PLAINTEXT"
-        ));
-    }
     Ok(out)
 }
 
@@ -366,11 +399,61 @@ fn sasl() -> Result<SaslConfig, String> {
     })
 }
 
+/// A Postgres setting's value (`ssl_cert_file` ...), empty when unset.
+fn postgres_setting(name: &CStr) -> Option<String> {
+    // SAFETY: main thread; GetConfigOption returns a pointer into the GUC's own storage (or
+    // NULL), copied out at once.
+    let value = unsafe { pgrx::pg_sys::GetConfigOption(name.as_ptr(), true, false) };
+    if value.is_null() {
+        return None;
+    }
+    // SAFETY: a NUL-terminated string owned by the GUC machinery.
+    let s = unsafe { CStr::from_ptr(value) }
+        .to_string_lossy()
+        .into_owned();
+    (!s.is_empty()).then_some(s)
+}
+
+/// A path as Postgres resolves its file settings: relative to the data directory.
+fn resolve(path: String) -> std::path::PathBuf {
+    let p = std::path::PathBuf::from(&path);
+    if p.is_absolute() {
+        return p;
+    }
+    // SAFETY: DataDir is set before any background worker starts and never changes.
+    let data_dir = unsafe { CStr::from_ptr(pgrx::pg_sys::DataDir) };
+    std::path::PathBuf::from(data_dir.to_string_lossy().into_owned()).join(p)
+}
+
+/// Where the TLS listeners' certificate, key and client CA are (reloadable).
+pub fn tls_files() -> Result<TlsFiles, String> {
+    let cert = text(&SSL_CERT_FILE).or_else(|| postgres_setting(c"ssl_cert_file"));
+    let key = text(&SSL_KEY_FILE).or_else(|| postgres_setting(c"ssl_key_file"));
+    let (Some(cert), Some(key)) = (cert, key) else {
+        return Err("TLS listeners need pg_kafka.ssl_cert_file and ssl_key_file".into());
+    };
+    let auth = text(&SSL_CLIENT_AUTH).unwrap_or_default();
+    Ok(TlsFiles {
+        cert: resolve(cert),
+        key: resolve(key),
+        ca: text(&SSL_CA_FILE).map(resolve),
+        client_auth: ClientAuth::parse(&auth).ok_or_else(|| {
+            format!("pg_kafka.ssl_client_auth {auth:?} is not none, requested or required")
+        })?,
+    })
+}
+
 /// The engine's view of the settings, or what is wrong with them.
 pub fn broker_config() -> Result<BrokerConfig, String> {
+    let listeners = listeners()?;
+    let tls = match listeners.iter().any(|l| l.protocol.tls()) {
+        true => Some(tls_files()?),
+        false => None,
+    };
     Ok(BrokerConfig {
-        listeners: listeners()?,
+        listeners,
         sasl: sasl()?,
+        tls,
         node_id: 0,
         cluster_id: "pg_kafka".into(),
         max_request_size: MAX_REQUEST_SIZE.get() as usize,

@@ -103,12 +103,20 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
         recovered.offsets,
     ));
     let cleaner = Cleaner::new(registry.clone(), bridge.clone(), cleaner_settings.clone());
+    let tls = match config.tls.as_ref().map(net::Tls::load).transpose() {
+        Ok(t) => t.map(Arc::new),
+        Err(e) => {
+            warning!("pg_kafka: the broker does not start: TLS: {e}");
+            return;
+        }
+    };
     let ctx = Arc::new(Ctx {
         config: config.clone(),
         registry: registry.clone(),
         bridge,
         groups,
         auth: Default::default(),
+        tls: tls.clone(),
     });
     let starting = cleaner.clone();
     let server = match net::start(ctx, NET_THREADS, move || starting.start()) {
@@ -165,6 +173,9 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
             unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
             *cleaner_settings.write().unwrap_or_else(|e| e.into_inner()) = guc::cleaner_settings();
             reload_topic_defaults(writer.registry());
+            if let Some(tls) = &tls {
+                reload_tls(tls);
+            }
         }
         pass = serve_cleaner_asks(&cleaner, pass);
         writer.tick(&mut store);
@@ -194,6 +205,18 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
     }
     log!("pg_kafka: shutting down");
     server.shutdown();
+}
+
+/// Read the certificate, key and CA again (pg_reload_conf): new connections use them; on error
+/// the ones in use stay, as Postgres keeps its own SSL configuration.
+fn reload_tls(tls: &net::Tls) {
+    match guc::tls_files()
+        .map_err(|e| e.to_string())
+        .and_then(|f| tls.reload(&f).map_err(|e| e.to_string()))
+    {
+        Ok(()) => log!("pg_kafka: TLS certificates reloaded"),
+        Err(e) => warning!("pg_kafka: TLS certificates not reloaded, keeping the ones in use: {e}"),
+    }
 }
 
 /// Send this process's table statistics (rows inserted, deleted, dead) to the cumulative

@@ -10,6 +10,7 @@ pub mod bench;
 pub mod bench_abuse;
 pub mod bench_cleaner;
 pub mod bench_groups;
+pub mod bench_security;
 pub mod groups;
 pub mod raw;
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use super::session::{Stage, State};
-use super::verifier::{Unusable, Verifier, MIN_ITERATIONS};
+use super::verifier::Verifier;
 use super::{plain, scram, server_nonce, Principal, Session};
 use crate::broker::Ctx;
 use crate::config::Mechanism;
@@ -135,12 +135,31 @@ async fn plain_login(ctx: &Ctx, token: &[u8]) -> Result<Success, Failure> {
     match (refused, role, matched) {
         (Some(reason), _, _) => Err((user, reason)),
         (None, Some(role), true) => Ok((user, role.superuser, role.valid_until_ms, Vec::new())),
-        _ => Err((user, "wrong password".to_owned())),
+        _ => Err((user, super::AuthError::WrongPassword.to_string())),
     }
+}
+
+/// The role a verified client certificate's CN names, if it may log in (its password does not
+/// matter: the certificate is the credential).
+pub async fn certificate_role(ctx: &Ctx, cn: &str) -> Result<Principal, String> {
+    let role = may_log_in(ctx, cn).await?;
+    Ok(Principal {
+        user: cn.to_owned(),
+        superuser: role.superuser,
+    })
 }
 
 /// The role's verifier, or why it may not log in.
 async fn usable(ctx: &Ctx, user: &str) -> Result<(Verifier, RoleRow), String> {
+    let role = may_log_in(ctx, user).await?;
+    match Verifier::parse(role.password.as_deref().unwrap_or("")) {
+        Ok(v) => Ok((v, role)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The role named `user`, if it exists, has LOGIN and is within VALID UNTIL.
+async fn may_log_in(ctx: &Ctx, user: &str) -> Result<RoleRow, String> {
     let (reply, rx) = oneshot::channel();
     let query = ReadQuery::Role {
         name: user.to_owned(),
@@ -165,13 +184,7 @@ async fn usable(ctx: &Ctx, user: &str) -> Result<(Verifier, RoleRow), String> {
     {
         return Err("role is past its VALID UNTIL".into());
     }
-    match Verifier::parse(role.password.as_deref().unwrap_or("")) {
-        Ok(v) => Ok((v, role)),
-        Err(Unusable::NotScram) => Err("role has no SCRAM-SHA-256 password (md5 or none)".into()),
-        Err(Unusable::Iterations(n)) => Err(format!(
-            "role's SCRAM verifier has {n} iterations, outside {MIN_ITERATIONS}..=1048576"
-        )),
-    }
+    Ok(role)
 }
 
 /// Record the principal; a re-authentication must be the same user. Returns the session

@@ -15,10 +15,36 @@ mod session;
 pub mod throttle;
 pub mod verifier;
 
-pub use login::{step, Step};
-pub use session::{HandshakeError, Principal, Session};
+pub use login::{certificate_role, step, Step};
+pub use session::{Principal, Session};
 
 use verifier::{hmac, sha256, Key, Verifier, MIN_ITERATIONS};
+
+/// Why a login step, a handshake or a stored password was refused: logged for the operator (the
+/// client learns only that it failed). Never holds a password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("malformed SASL message: {0}")]
+    Malformed(&'static str),
+    #[error("channel binding was asked for, and Kafka has none")]
+    ChannelBinding,
+    #[error("the tokenauth extension (delegation tokens) is not supported")]
+    TokenAuth,
+    #[error("the authorization id differs from the user name")]
+    AuthzId,
+    #[error("the nonce does not match")]
+    Nonce,
+    #[error("wrong password")]
+    WrongPassword,
+    #[error("role has no SCRAM-SHA-256 password (md5 or none)")]
+    NotScram,
+    #[error("role's SCRAM verifier has {0} iterations, outside 4096..=1048576")]
+    Iterations(u32),
+    #[error("a SASL request out of place")]
+    IllegalState,
+    #[error("the SASL mechanism is not enabled here")]
+    UnsupportedMechanism,
+}
 
 /// State shared by every connection's logins.
 #[derive(Debug)]

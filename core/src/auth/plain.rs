@@ -7,6 +7,8 @@
 /// Longest user name or password accepted (RFC 4616 allows 255 UTF-8 characters each).
 const MAX_FIELD: usize = 1024;
 
+use super::AuthError;
+
 /// A parsed PLAIN message.
 #[derive(PartialEq, Eq)]
 pub struct PlainLogin {
@@ -22,35 +24,26 @@ impl std::fmt::Debug for PlainLogin {
     }
 }
 
-/// Why a PLAIN message was refused before any role was looked up.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlainError {
-    #[error("malformed PLAIN message")]
-    Malformed,
-    #[error("the authorization id differs from the user name")]
-    AuthzId,
-}
-
-pub fn parse(token: &[u8]) -> Result<PlainLogin, PlainError> {
+pub fn parse(token: &[u8]) -> Result<PlainLogin, AuthError> {
     let mut parts = token.split(|b| *b == 0);
     let (Some(authzid), Some(user), Some(password), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(PlainError::Malformed);
+        return Err(AuthError::Malformed("PLAIN message"));
     };
     let field = |b: &[u8]| {
         std::str::from_utf8(b)
             .ok()
             .filter(|s| s.len() <= MAX_FIELD)
             .map(str::to_owned)
-            .ok_or(PlainError::Malformed)
+            .ok_or(AuthError::Malformed("PLAIN message"))
     };
     let (authzid, user, password) = (field(authzid)?, field(user)?, field(password)?);
     if user.is_empty() || password.is_empty() {
-        return Err(PlainError::Malformed);
+        return Err(AuthError::Malformed("PLAIN message"));
     }
     if !authzid.is_empty() && authzid != user {
-        return Err(PlainError::AuthzId);
+        return Err(AuthError::AuthzId);
     }
     Ok(PlainLogin { user, password })
 }
@@ -65,7 +58,7 @@ mod tests {
         assert_eq!((ok.user.as_str(), ok.password.as_str()), ("alice", "pw"));
         assert!(!format!("{ok:?}").contains("pw"));
         assert_eq!(parse(b"alice\0alice\0pw").unwrap().user, "alice");
-        assert_eq!(parse(b"bob\0alice\0pw"), Err(PlainError::AuthzId));
+        assert_eq!(parse(b"bob\0alice\0pw"), Err(AuthError::AuthzId));
         for bad in [
             &b""[..],
             b"alice",
@@ -75,7 +68,11 @@ mod tests {
             b"\0a\0b\0c",
             b"\0\xff\0pw",
         ] {
-            assert_eq!(parse(bad), Err(PlainError::Malformed), "{bad:?}");
+            assert_eq!(
+                parse(bad),
+                Err(AuthError::Malformed("PLAIN message")),
+                "{bad:?}"
+            );
         }
     }
 }

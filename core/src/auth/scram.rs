@@ -13,6 +13,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 
 use super::verifier::{hmac, same, sha256, Verifier};
+use super::AuthError;
 
 /// Longest client nonce accepted.
 const MAX_NONCE: usize = 256;
@@ -44,29 +45,12 @@ impl Challenge {
     }
 }
 
-/// Why an exchange failed. Logged for the operator; the client learns only that it failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ScramError {
-    #[error("malformed SCRAM message: {0}")]
-    Malformed(&'static str),
-    #[error("channel binding was asked for, and Kafka has none")]
-    ChannelBinding,
-    #[error("the tokenauth extension (delegation tokens) is not supported")]
-    TokenAuth,
-    #[error("the authorization id differs from the user name")]
-    AuthzId,
-    #[error("the nonce does not match")]
-    Nonce,
-    #[error("wrong password")]
-    Proof,
-}
-
-fn text(token: &[u8]) -> Result<&str, ScramError> {
-    std::str::from_utf8(token).map_err(|_| ScramError::Malformed("not UTF-8"))
+fn text(token: &[u8]) -> Result<&str, AuthError> {
+    std::str::from_utf8(token).map_err(|_| AuthError::Malformed("not UTF-8"))
 }
 
 /// `saslname` of RFC 5802: `=2C` is `,`, `=3D` is `=`, any other `=` is invalid.
-fn decode_name(s: &str) -> Result<String, ScramError> {
+fn decode_name(s: &str) -> Result<String, AuthError> {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(at) = rest.find('=') {
@@ -74,7 +58,7 @@ fn decode_name(s: &str) -> Result<String, ScramError> {
         match rest.get(at..at + 3) {
             Some("=2C") => out.push(','),
             Some("=3D") => out.push('='),
-            _ => return Err(ScramError::Malformed("bad escape in user name")),
+            _ => return Err(AuthError::Malformed("bad escape in user name")),
         }
         rest = &rest[at + 3..];
     }
@@ -89,50 +73,50 @@ fn printable_nonce(n: &str) -> bool {
 }
 
 /// Parse a client-first message.
-pub fn client_first(token: &[u8]) -> Result<ClientFirst, ScramError> {
+pub fn client_first(token: &[u8]) -> Result<ClientFirst, AuthError> {
     let msg = text(token)?;
     let mut parts = msg.splitn(3, ',');
     let (Some(cbind), Some(authzid), Some(bare)) = (parts.next(), parts.next(), parts.next())
     else {
-        return Err(ScramError::Malformed("no gs2 header"));
+        return Err(AuthError::Malformed("no gs2 header"));
     };
     match cbind {
         "n" | "y" => {}
-        c if c.starts_with("p=") => return Err(ScramError::ChannelBinding),
-        _ => return Err(ScramError::Malformed("bad channel-binding flag")),
+        c if c.starts_with("p=") => return Err(AuthError::ChannelBinding),
+        _ => return Err(AuthError::Malformed("bad channel-binding flag")),
     }
     let gs2_len = cbind.len() + authzid.len() + 2;
     let authzid = match authzid {
         "" => None,
         a => Some(decode_name(
             a.strip_prefix("a=")
-                .ok_or(ScramError::Malformed("bad authzid"))?,
+                .ok_or(AuthError::Malformed("bad authzid"))?,
         )?),
     };
     let mut attrs = bare.split(',');
     let user = attrs
         .next()
         .and_then(|a| a.strip_prefix("n="))
-        .ok_or(ScramError::Malformed("no user name"))?;
+        .ok_or(AuthError::Malformed("no user name"))?;
     let user = decode_name(user)?;
     let client_nonce = attrs
         .next()
         .and_then(|a| a.strip_prefix("r="))
         .filter(|n| printable_nonce(n))
-        .ok_or(ScramError::Malformed("no valid nonce"))?;
+        .ok_or(AuthError::Malformed("no valid nonce"))?;
     for ext in attrs {
         match ext.split_once('=').map(|(k, _)| k) {
-            Some("tokenauth") => return Err(ScramError::TokenAuth),
-            Some("m") => return Err(ScramError::Malformed("mandatory extension")),
+            Some("tokenauth") => return Err(AuthError::TokenAuth),
+            Some("m") => return Err(AuthError::Malformed("mandatory extension")),
             Some(k) if !k.is_empty() => {}
-            _ => return Err(ScramError::Malformed("bad extension")),
+            _ => return Err(AuthError::Malformed("bad extension")),
         }
     }
     if user.is_empty() {
-        return Err(ScramError::Malformed("empty user name"));
+        return Err(AuthError::Malformed("empty user name"));
     }
     if authzid.as_ref().is_some_and(|a| *a != user) {
-        return Err(ScramError::AuthzId);
+        return Err(AuthError::AuthzId);
     }
     Ok(ClientFirst {
         user,
@@ -170,26 +154,26 @@ pub fn client_final(
     challenge: &Challenge,
     verifier: &Verifier,
     token: &[u8],
-) -> Result<Vec<u8>, ScramError> {
+) -> Result<Vec<u8>, AuthError> {
     let msg = text(token)?;
     let (without_proof, proof) = msg
         .rsplit_once(",p=")
-        .ok_or(ScramError::Malformed("no proof"))?;
+        .ok_or(AuthError::Malformed("no proof"))?;
     let mut attrs = without_proof.split(',');
     let binding = attrs
         .next()
         .and_then(|a| a.strip_prefix("c="))
-        .ok_or(ScramError::Malformed("no channel binding"))?;
+        .ok_or(AuthError::Malformed("no channel binding"))?;
     let binding = B64
         .decode(binding)
-        .map_err(|_| ScramError::Malformed("channel binding is not base64"))?;
+        .map_err(|_| AuthError::Malformed("channel binding is not base64"))?;
     if binding != challenge.first.gs2_header.as_bytes() {
-        return Err(ScramError::ChannelBinding);
+        return Err(AuthError::ChannelBinding);
     }
     let nonce = attrs
         .next()
         .and_then(|a| a.strip_prefix("r="))
-        .ok_or(ScramError::Malformed("no nonce"))?;
+        .ok_or(AuthError::Malformed("no nonce"))?;
     // librdkafka before 2.6.1 sends the client nonce once more in front of the combined one
     // (its issue #4895; Kafka accepts it since 3.8.1): Debian's kcat still does. Both forms are
     // accepted; the AuthMessage uses what the client sent, as its proof does.
@@ -197,18 +181,18 @@ pub fn client_final(
     if !same(nonce.as_bytes(), challenge.nonce.as_bytes())
         && !same(nonce.as_bytes(), doubled.as_bytes())
     {
-        return Err(ScramError::Nonce);
+        return Err(AuthError::Nonce);
     }
     let proof = B64
         .decode(proof)
-        .map_err(|_| ScramError::Malformed("proof is not base64"))?;
+        .map_err(|_| AuthError::Malformed("proof is not base64"))?;
     let auth_message = format!(
         "{},{},{}",
         challenge.first.bare, challenge.server_first, without_proof
     );
     let client_signature = hmac(&verifier.stored_key, &[auth_message.as_bytes()]);
     if proof.len() != client_signature.len() {
-        return Err(ScramError::Proof);
+        return Err(AuthError::WrongPassword);
     }
     let client_key: Vec<u8> = proof
         .iter()
@@ -216,7 +200,7 @@ pub fn client_final(
         .map(|(p, s)| p ^ s)
         .collect();
     if !same(&sha256(&client_key), &verifier.stored_key) {
-        return Err(ScramError::Proof);
+        return Err(AuthError::WrongPassword);
     }
     let server_signature = hmac(&verifier.server_key, &[auth_message.as_bytes()]);
     Ok(format!("v={}", B64.encode(server_signature)).into_bytes())
@@ -293,18 +277,21 @@ mod tests {
         let first = client_first(b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO").unwrap();
         let (_, challenge) = server_first(first.clone(), &other, "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0");
         let cf = b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
-        assert_eq!(client_final(&challenge, &other, cf), Err(ScramError::Proof));
+        assert_eq!(
+            client_final(&challenge, &other, cf),
+            Err(AuthError::WrongPassword)
+        );
         let v = rfc_verifier();
         let (_, challenge) = server_first(first, &v, "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0");
         let wrong_nonce = b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k1,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
         assert_eq!(
             client_final(&challenge, &v, wrong_nonce),
-            Err(ScramError::Nonce)
+            Err(AuthError::Nonce)
         );
         let wrong_binding = b"c=eSws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
         assert_eq!(
             client_final(&challenge, &v, wrong_binding),
-            Err(ScramError::ChannelBinding)
+            Err(AuthError::ChannelBinding)
         );
         for garbage in [&b""[..], b"p=", b"c=biws", b"\xff\xfe", b"c=!!,r=x,p=y"] {
             assert!(client_final(&challenge, &v, garbage).is_err());
@@ -318,15 +305,15 @@ mod tests {
         assert_eq!(f.gs2_header, "n,a=we=2Cird=3D,");
         assert_eq!(
             client_first(b"n,,n=u,r=abc,tokenauth=true"),
-            Err(ScramError::TokenAuth)
+            Err(AuthError::TokenAuth)
         );
         assert_eq!(
             client_first(b"p=tls-unique,,n=u,r=abc"),
-            Err(ScramError::ChannelBinding)
+            Err(AuthError::ChannelBinding)
         );
         assert_eq!(
             client_first(b"n,a=other,n=u,r=abc"),
-            Err(ScramError::AuthzId)
+            Err(AuthError::AuthzId)
         );
         for bad in [
             &b""[..],

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use super::scram::Challenge;
 use super::verifier::Verifier;
+use super::AuthError;
 use crate::config::Mechanism;
 
 /// Who a connection is, once authenticated.
@@ -65,15 +66,6 @@ pub struct Session {
     state: Mutex<State>,
 }
 
-/// Why a SaslHandshake is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HandshakeError {
-    /// Not a SASL listener, or a login is already under way or failed.
-    IllegalState,
-    /// The mechanism is not enabled here.
-    Unsupported,
-}
-
 impl Session {
     /// A session for a connection on a listener that does (`required`) or does not need SASL.
     pub fn new(required: bool) -> Self {
@@ -106,6 +98,11 @@ impl Session {
         self.lock().principal.clone()
     }
 
+    /// Who the connection is without a SASL login (a verified client certificate).
+    pub fn set_principal(&self, principal: Principal) {
+        self.lock().principal = Some(principal);
+    }
+
     /// Whether the next frame is a raw SASL token (after a v0 handshake).
     pub fn expects_raw_token(&self) -> bool {
         matches!(
@@ -134,17 +131,13 @@ impl Session {
 
     /// SaslHandshake: choose `mechanism` (None: not one this broker knows or enables). A v0
     /// handshake switches to raw tokens. Re-authentication (KIP-368) needs v1.
-    pub fn handshake(
-        &self,
-        mechanism: Option<Mechanism>,
-        version: i16,
-    ) -> Result<(), HandshakeError> {
+    pub fn handshake(&self, mechanism: Option<Mechanism>, version: i16) -> Result<(), AuthError> {
         let mut s = self.lock();
         let reauth = s.principal.is_some();
         if !s.required || !matches!(s.stage, Stage::Idle) || (reauth && version < 1) {
-            return Err(HandshakeError::IllegalState);
+            return Err(AuthError::IllegalState);
         }
-        let mechanism = mechanism.ok_or(HandshakeError::Unsupported)?;
+        let mechanism = mechanism.ok_or(AuthError::UnsupportedMechanism)?;
         s.stage = Stage::Chosen {
             mechanism,
             raw: version == 0,

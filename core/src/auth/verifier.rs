@@ -10,6 +10,8 @@ use base64::Engine;
 use hmac::{KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
+use super::AuthError;
+
 /// Fewest PBKDF2 iterations a verifier may have: the Java client refuses fewer.
 pub const MIN_ITERATIONS: u32 = 4096;
 /// Most iterations a verifier may have before a PLAIN check would cost too much CPU per login.
@@ -24,15 +26,6 @@ pub struct Verifier {
     pub salt: Vec<u8>,
     pub stored_key: Key,
     pub server_key: Key,
-}
-
-/// Why a role's stored password cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unusable {
-    /// md5, cleartext, or anything that is not a SCRAM-SHA-256 verifier.
-    NotScram,
-    /// A verifier below [`MIN_ITERATIONS`] (or absurdly above [`MAX_ITERATIONS`]).
-    Iterations(u32),
 }
 
 pub fn hmac(key: &[u8], parts: &[&[u8]]) -> Key {
@@ -58,20 +51,20 @@ fn key(b64: &str) -> Option<Key> {
 
 impl Verifier {
     /// Parse a `rolpassword` value.
-    pub fn parse(stored: &str) -> Result<Verifier, Unusable> {
+    pub fn parse(stored: &str) -> Result<Verifier, AuthError> {
         let rest = stored
             .strip_prefix("SCRAM-SHA-256$")
-            .ok_or(Unusable::NotScram)?;
-        let (params, keys) = rest.split_once('$').ok_or(Unusable::NotScram)?;
-        let (iterations, salt) = params.split_once(':').ok_or(Unusable::NotScram)?;
-        let (stored_key, server_key) = keys.split_once(':').ok_or(Unusable::NotScram)?;
-        let iterations: u32 = iterations.parse().map_err(|_| Unusable::NotScram)?;
-        let salt = B64.decode(salt).map_err(|_| Unusable::NotScram)?;
+            .ok_or(AuthError::NotScram)?;
+        let (params, keys) = rest.split_once('$').ok_or(AuthError::NotScram)?;
+        let (iterations, salt) = params.split_once(':').ok_or(AuthError::NotScram)?;
+        let (stored_key, server_key) = keys.split_once(':').ok_or(AuthError::NotScram)?;
+        let iterations: u32 = iterations.parse().map_err(|_| AuthError::NotScram)?;
+        let salt = B64.decode(salt).map_err(|_| AuthError::NotScram)?;
         let (Some(stored_key), Some(server_key)) = (key(stored_key), key(server_key)) else {
-            return Err(Unusable::NotScram);
+            return Err(AuthError::NotScram);
         };
         if !(MIN_ITERATIONS..=MAX_ITERATIONS).contains(&iterations) || salt.is_empty() {
-            return Err(Unusable::Iterations(iterations));
+            return Err(AuthError::Iterations(iterations));
         }
         Ok(Verifier {
             iterations,
@@ -187,14 +180,14 @@ mod tests {
     fn unusable_passwords_are_named() {
         assert_eq!(
             Verifier::parse("md5a3556571e93b0d20722ba62be61e8c2d"),
-            Err(Unusable::NotScram)
+            Err(AuthError::NotScram)
         );
-        assert_eq!(Verifier::parse("plain text"), Err(Unusable::NotScram));
+        assert_eq!(Verifier::parse("plain text"), Err(AuthError::NotScram));
         assert_eq!(
             Verifier::parse("SCRAM-SHA-256$4096:c2FsdA==$AAAA:AAAA"),
-            Err(Unusable::NotScram)
+            Err(AuthError::NotScram)
         );
         let weak = Verifier::derive("x", b"salt", 1000).to_stored();
-        assert_eq!(Verifier::parse(&weak), Err(Unusable::Iterations(1000)));
+        assert_eq!(Verifier::parse(&weak), Err(AuthError::Iterations(1000)));
     }
 }

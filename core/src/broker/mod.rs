@@ -48,6 +48,8 @@ pub struct Ctx {
     pub groups: Arc<Coordinator>,
     /// Login state shared by connections (mock salts, failure delays).
     pub auth: Authenticator,
+    /// TLS configuration of SSL and SASL_SSL listeners (None when there are none).
+    pub tls: Option<Arc<crate::net::Tls>>,
 }
 
 /// Who sent a request: the client id of its header and the peer address, as Kafka reports them

@@ -9,7 +9,7 @@ use kafka_protocol::messages::{ResponseKind, SaslHandshakeRequest, SaslHandshake
 use kafka_protocol::ResponseError;
 
 use super::{ready, str_bytes, Call, Reply};
-use crate::auth::HandshakeError;
+use crate::auth::AuthError;
 use crate::config::{BrokerConfig, Listener, Mechanism};
 use crate::error::KafkaError;
 
@@ -42,8 +42,8 @@ pub(super) async fn handle(c: &Call<'_>, req: SaslHandshakeRequest) -> Reply {
     resp.mechanisms = mechanisms.iter().map(|m| str_bytes(m.name())).collect();
     resp.error_code = match c.client.session.handshake(chosen, c.version) {
         Ok(()) => 0,
-        Err(HandshakeError::Unsupported) => ResponseError::UnsupportedSaslMechanism.code(),
-        Err(HandshakeError::IllegalState) => ResponseError::IllegalSaslState.code(),
+        Err(AuthError::UnsupportedMechanism) => ResponseError::UnsupportedSaslMechanism.code(),
+        Err(_) => ResponseError::IllegalSaslState.code(),
     };
     ready(ResponseKind::SaslHandshake(resp))
 }

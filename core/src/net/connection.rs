@@ -37,7 +37,6 @@ use kafka_protocol::messages::api_versions_response::{ApiVersion, ApiVersionsRes
 use kafka_protocol::messages::{ApiKey, ResponseKind};
 use kafka_protocol::ResponseError;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
@@ -84,24 +83,50 @@ struct Conn {
     cancel: watch::Receiver<bool>,
 }
 
-pub(super) async fn serve(
-    socket: TcpStream,
-    peer: SocketAddr,
-    listener: usize,
+/// Where a connection came from: its address, its listener, and the subject CN of the client
+/// certificate it presented over TLS.
+pub(super) struct Origin {
+    pub peer: SocketAddr,
+    pub listener: usize,
+    pub cert_cn: Option<String>,
+}
+
+pub(super) async fn serve<R, W>(
+    mut rd: R,
+    mut wr: W,
+    origin: Origin,
     ctx: Arc<Ctx>,
     budget: Arc<Budget>,
     mut stop: watch::Receiver<bool>,
-) {
+) where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let Origin {
+        peer,
+        listener,
+        cert_cn,
+    } = origin;
     let stall = Duration::from_millis(ctx.config.request_timeout_ms);
-    let (mut rd, mut wr) = socket.into_split();
     let (cancel_tx, cancel) = watch::channel(false);
     let sasl = ctx.config.listener(listener).protocol.sasl();
+    let session = Session::new(sasl);
+    if let (Some(cn), false) = (cert_cn, sasl) {
+        // A client certificate names the role, as Postgres' cert authentication does.
+        match auth::certificate_role(&ctx, &cn).await {
+            Ok(principal) => session.set_principal(principal),
+            Err(why) => {
+                eprintln!("pg_kafka: closing connection from {peer}: certificate CN {cn:?}: {why}");
+                return;
+            }
+        }
+    }
     let conn = Conn {
         ctx,
         peer,
         listener,
         sasl,
-        session: Arc::new(Session::new(sasl)),
+        session: Arc::new(session),
         budget,
         held: Arc::new(Pool::default()),
         in_flight: Arc::new(AtomicUsize::new(0)),

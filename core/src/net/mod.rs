@@ -1,14 +1,16 @@
-//! Network: the tokio runtime thread, the listener, connections (responses in request order),
-//! and the bridge to the writer.
+//! Network: the tokio runtime thread, the listeners (TLS where configured), connections
+//! (responses in request order), and the bridge to the writer.
 
 mod bridge;
 mod budget;
 mod connection;
 mod server;
+mod tls;
 
 pub use bridge::{bridge, Bridge, Inbox, WriterGone, QUEUE_CAPACITY};
 pub use budget::{Budget, LARGE_FRAME};
 pub use server::{start, Server};
+pub use tls::{subject_cn, Tls};
 
 use crate::protocol::ProtocolError;
 
@@ -29,6 +31,8 @@ pub enum NetError {
     LoginFailed,
     #[error("api key {key} before a SASL login")]
     Unauthenticated { key: i16 },
+    #[error("TLS: {0}")]
+    Tls(String),
     #[error("the broker is shutting down")]
     Closed,
     #[error("api key {key} version {version} is not supported")]

@@ -12,10 +12,14 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use std::time::Duration;
 
-use super::connection;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::time::timeout;
+
+use super::connection::{self, Origin};
+use super::tls::subject_cn;
 use super::Budget;
 use crate::broker::Ctx;
 
@@ -59,6 +63,11 @@ pub fn start(
     on_start: impl FnOnce() + Send + 'static,
 ) -> std::io::Result<Server> {
     raise_fd_limit(ctx.config.max_connections as u64 + FD_HEADROOM);
+    if ctx.tls.is_none() && ctx.config.listeners.iter().any(|l| l.protocol.tls()) {
+        return Err(std::io::Error::other(
+            "a TLS listener needs a certificate and key",
+        ));
+    }
     let addrs: Vec<String> = ctx
         .config
         .listeners
@@ -161,10 +170,62 @@ async fn accept_loop(
         let stop = stop.clone();
         let budget = budget.clone();
         tokio::spawn(async move {
-            connection::serve(socket, peer, index, ctx, budget, stop).await;
+            serve_socket(socket, peer, index, ctx, budget, stop).await;
             open.fetch_sub(1, Ordering::Relaxed);
         });
     }
+}
+
+/// Serve one accepted socket: over TLS (after a handshake that must finish within the request
+/// timeout) on an SSL or SASL_SSL listener, as it is otherwise.
+async fn serve_socket(
+    socket: TcpStream,
+    peer: SocketAddr,
+    listener: usize,
+    ctx: Arc<Ctx>,
+    budget: Arc<Budget>,
+    stop: watch::Receiver<bool>,
+) {
+    if !ctx.config.listener(listener).protocol.tls() {
+        let (rd, wr) = socket.into_split();
+        let origin = Origin {
+            peer,
+            listener,
+            cert_cn: None,
+        };
+        return connection::serve(rd, wr, origin, ctx, budget, stop).await;
+    }
+    let Some(tls) = ctx.tls.clone() else {
+        // start() refuses TLS listeners without TLS material; nothing to serve with.
+        return;
+    };
+    let stall = Duration::from_millis(ctx.config.request_timeout_ms);
+    let stream = match timeout(stall, tls.acceptor().accept(socket)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            eprintln!("pg_kafka: TLS handshake with {peer} failed: {e}");
+            return;
+        }
+        Err(_) => {
+            eprintln!(
+                "pg_kafka: TLS handshake with {peer} did not finish within the request timeout"
+            );
+            return;
+        }
+    };
+    let cert_cn = stream
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|chain| chain.first())
+        .and_then(|cert| subject_cn(cert));
+    let (rd, wr) = tokio::io::split(stream);
+    let origin = Origin {
+        peer,
+        listener,
+        cert_cn,
+    };
+    connection::serve(rd, wr, origin, ctx, budget, stop).await;
 }
 
 /// Run `f` with every signal blocked in the calling thread, so that threads it spawns inherit a

@@ -2,7 +2,7 @@
 //!
 //! Runs against a live broker (`PG_KAFKA_BOOTSTRAP`, `PG_KAFKA_PGURL`; `make bench` sets both for
 //! the `make up` cluster). `PG_KAFKA_BENCH_SCALE` (default 1.0) scales every record count, e.g.
-//! 0.05 for a smoke run; `PG_KAFKA_BENCH_ONLY=kafka|eos|groups|postgres|restart|cleaner|abuse` (comma-separated) runs some groups. Measures, never asserts: see docs/performance.md for the method.
+//! 0.05 for a smoke run; `PG_KAFKA_BENCH_ONLY=kafka|eos|groups|postgres|restart|cleaner|abuse|security` (comma-separated) runs some groups. Measures, never asserts: see docs/performance.md for the method.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -39,13 +39,20 @@ fn enabled(group: &str) -> bool {
 /// Produces `count` records of `size` bytes to partition 0 of a new topic with acks=all and
 /// linger.ms=5; the clock runs from the first send to the last delivery report.
 fn produce_scenario(size: usize, count: usize) -> String {
+    produce_over(size, count, &[], "")
+}
+
+/// `produce_scenario` with more client settings (a listener, security) and a scenario suffix.
+fn produce_over(size: usize, count: usize, settings: &[(&str, &str)], suffix: &str) -> String {
     let topic = unique_topic(&format!("bench-produce-{size}"));
-    let p = producer(&[
+    let mut config = vec![
         ("acks", "all"),
         ("linger.ms", "5"),
         ("queue.buffering.max.messages", "1000000"),
         ("queue.buffering.max.kbytes", "1048576"),
-    ]);
+    ];
+    config.extend_from_slice(settings);
+    let p = producer(&config);
     // Create the topic outside the measurement.
     produce_all(&p, &topic, &[Rec::kv(b"warmup", b"warmup")]);
     let value = payload(size, 42);
@@ -72,7 +79,7 @@ fn produce_scenario(size: usize, count: usize) -> String {
         .filter(|d| d.result.is_err())
         .count();
     emit(json!({
-        "scenario": format!("produce_{size}B_acks_all"),
+        "scenario": format!("produce_{size}B_acks_all{suffix}"),
         "records": count,
         "record_bytes": size,
         "failed": failed,
@@ -343,6 +350,9 @@ fn main() {
     if enabled("abuse") {
         pg_kafka_tests::bench_abuse::run();
     }
+    if enabled("security") {
+        security_scenarios(n1k);
+    }
 }
 
 /// Recovery time: `records` 100 B records over `partitions` partitions are stored, the cluster is
@@ -502,5 +512,56 @@ fn heartbeat_scenario(loaded: bool) {
         "p99_ms": percentile(&rtts, 0.99),
         "max_ms": percentile(&rtts, 1.0),
         "records_produced_meanwhile": produced,
+    }));
+}
+
+/// 1 KiB acks=all produce over PLAINTEXT and over SASL_SSL (SCRAM-SHA-256) one after the other,
+/// then SCRAM logins per second on the SASL_PLAINTEXT listener, as a role made here. The
+/// listeners come from `PG_KAFKA_BENCH_SASL`, `PG_KAFKA_BENCH_SASL_SSL` and the CA from
+/// `PG_KAFKA_BENCH_TLS_CA` (the Makefile points them at the `make up` cluster's).
+fn security_scenarios(count: usize) {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let (Some(sasl), Some(sasl_ssl), Some(ca)) = (
+        var("PG_KAFKA_BENCH_SASL"),
+        var("PG_KAFKA_BENCH_SASL_SSL"),
+        var("PG_KAFKA_BENCH_TLS_CA"),
+    ) else {
+        emit(
+            json!({"scenario": "security", "error": "PG_KAFKA_BENCH_SASL, _SASL_SSL and _TLS_CA are unset"}),
+        );
+        return;
+    };
+    let (user, password) = ("pg_kafka_bench", "bench-password-0");
+    pg_client()
+        .batch_execute(&format!(
+            "DO $$ BEGIN CREATE ROLE {user} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+             SET password_encryption = 'scram-sha-256'; ALTER ROLE {user} PASSWORD '{password}'"
+        ))
+        .expect("create the bench role");
+    produce_over(1024, count, &[], "_plaintext");
+    produce_over(
+        1024,
+        count,
+        &[
+            ("bootstrap.servers", &sasl_ssl),
+            ("security.protocol", "SASL_SSL"),
+            ("ssl.ca.location", &ca),
+            ("sasl.mechanisms", "SCRAM-SHA-256"),
+            ("sasl.username", user),
+            ("sasl.password", password),
+        ],
+        "_sasl_ssl",
+    );
+    let threads = 4;
+    let duration = Duration::from_secs_f64((10.0 * scale()).max(2.0));
+    let (good, failed, secs) =
+        pg_kafka_tests::bench_security::scram_logins(&sasl, user, password, threads, duration);
+    emit(json!({
+        "scenario": "scram_logins",
+        "threads": threads,
+        "logins": good,
+        "failed": failed,
+        "seconds": (secs * 1000.0).round() / 1000.0,
+        "logins_per_s": rate(good, secs),
     }));
 }

@@ -86,6 +86,7 @@ fn harness_on(config: BrokerConfig, cache_budget: usize, mut store: MemStore) ->
             bridge,
             groups,
             auth: Default::default(),
+            tls: None,
         }),
         store,
         stop,
@@ -131,6 +132,7 @@ pub fn group_harness(limits: Limits) -> Harness {
             bridge,
             groups,
             auth: Default::default(),
+            tls: None,
         }),
         store,
         stop: Arc::new(AtomicBool::new(false)),
@@ -167,6 +169,7 @@ impl Harness {
             bridge: self.ctx.bridge.clone(),
             groups,
             auth: Default::default(),
+            tls: None,
         });
     }
 
