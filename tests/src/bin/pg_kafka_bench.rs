@@ -531,7 +531,7 @@ fn security_scenarios(count: usize) {
         );
         return;
     };
-    let (user, password) = ("pg_kafka_bench", "bench-password-0");
+    let (user, password) = ("kafka_bench", "bench-password-0");
     pg_client()
         .batch_execute(&format!(
             "DO $$ BEGIN CREATE ROLE {user} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
