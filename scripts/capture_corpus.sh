@@ -66,7 +66,8 @@ if [ -n "${SASL_PROXY_PORT:-}" ] && { [ -z "${CAPTURE_FAMILIES:-}" ] || [[ " $CA
     CAPTURE_PROXY=$SASL_PROXY_PORT CAPTURE_UPSTREAM=$SASL_KAFKA_PORT \
         CAPTURE_BOOTSTRAP=127.0.0.1:$PROXY_PORT capture sasl \
         env PG_KAFKA_SASL_BOOTSTRAP="127.0.0.1:$SASL_PROXY_PORT" PG_KAFKA_PGURL="$PGURL" \
-        .venv/bin/pytest -q -p no:cacheprovider python/test_sasl.py -k round_trip
+        .venv/bin/pytest -q -p no:cacheprovider python/test_sasl.py python/test_scram_credentials.py \
+        -k "round_trip or scram_credentials"
     kill "$plain_pid"
     wait "$plain_pid" 2>/dev/null || true
 fi

@@ -347,4 +347,8 @@ impl Store for SpiStore {
     fn role(&mut self, name: &str) -> Result<Option<pg_kafka_core::store::RoleRow>, StoreError> {
         in_txn(|| Spi::connect(|client| store_roles::role(client, name)))
     }
+
+    fn scram_roles(&mut self, limit: usize) -> Result<Vec<(String, String)>, StoreError> {
+        in_txn(|| Spi::connect(|client| store_roles::scram_roles(client, limit)))
+    }
 }

@@ -19,3 +19,17 @@ pub(crate) fn role(client: &SpiClient<'_>, name: &str) -> SpiResult<Option<RoleR
         password: row.get::<String>(4)?,
     }))
 }
+
+pub(crate) fn scram_roles(
+    client: &SpiClient<'_>,
+    limit: usize,
+) -> SpiResult<Vec<(String, String)>> {
+    let args: [DatumWithOid; 1] = [(limit as i64).into()];
+    let mut out = Vec::new();
+    for row in client.select(query!("select_scram_roles"), None, &args)? {
+        if let (Some(name), Some(verifier)) = (row.get::<String>(1)?, row.get::<String>(2)?) {
+            out.push((name, verifier));
+        }
+    }
+    Ok(out)
+}

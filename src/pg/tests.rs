@@ -67,6 +67,14 @@ mod tests {
         assert_eq!(md5.valid_until_ms, None);
         assert!(store.role("postgres").unwrap().unwrap().superuser);
         assert_eq!(store.role("no_such_role_here").unwrap(), None);
+        let scram: Vec<String> = store
+            .scram_roles(10_000)
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert!(scram.contains(&"kafka_login_test".to_owned()), "{scram:?}");
+        assert!(!scram.contains(&"kafka_md5_test".to_owned()), "{scram:?}");
     }
 
     #[pg_test]

@@ -144,6 +144,8 @@ apis! {
     IncrementalAlterConfigs => incremental_alter_configs,
     ListPartitionReassignments => list_partition_reassignments,
     OffsetDelete => offset_delete,
+    DescribeUserScramCredentials => describe_user_scram_credentials,
+    AlterUserScramCredentials => alter_user_scram_credentials,
     DescribeCluster => describe_cluster,
     DescribeProducers => describe_producers,
     DescribeTransactions => describe_transactions,

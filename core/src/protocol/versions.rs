@@ -230,6 +230,20 @@ pub static TABLE: &[ApiRow] = &[
         &schema::offset_delete::OFFSET_DELETE,
     ),
     row(
+        ApiKey::DescribeUserScramCredentials,
+        0,
+        0,
+        0,
+        &schema::describe_user_scram_credentials::DESCRIBE_USER_SCRAM_CREDENTIALS,
+    ),
+    row(
+        ApiKey::AlterUserScramCredentials,
+        0,
+        0,
+        0,
+        &schema::alter_user_scram_credentials::ALTER_USER_SCRAM_CREDENTIALS,
+    ),
+    row(
         ApiKey::DescribeCluster,
         0,
         2,

@@ -333,6 +333,16 @@ impl Store for MemStore {
         Ok(self.roles.get(name).cloned())
     }
 
+    fn scram_roles(&mut self, limit: usize) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(self
+            .roles
+            .iter()
+            .filter_map(|(n, r)| Some((n.clone(), r.password.clone()?)))
+            .filter(|(_, p)| p.starts_with("SCRAM-SHA-256$"))
+            .take(limit)
+            .collect())
+    }
+
     fn batch_metadata(
         &mut self,
         topic: Uuid,

@@ -345,4 +345,6 @@ pub trait Store {
     ) -> Result<Vec<BatchMeta>, StoreError>;
     /// The role named `name` (exactly), for a login.
     fn role(&mut self, name: &str) -> Result<Option<RoleRow>, StoreError>;
+    /// (name, verifier) of up to `limit` roles with a SCRAM-SHA-256 password, by name.
+    fn scram_roles(&mut self, limit: usize) -> Result<Vec<(String, String)>, StoreError>;
 }

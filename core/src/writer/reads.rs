@@ -51,6 +51,10 @@ pub enum ReadQuery {
         name: String,
         reply: oneshot::Sender<Result<Option<RoleRow>, StoreError>>,
     },
+    /// Roles with a SCRAM password (DescribeUserScramCredentials of all users).
+    ScramRoles {
+        reply: oneshot::Sender<Result<Vec<(String, String)>, StoreError>>,
+    },
 }
 
 impl ReadQuery {
@@ -63,6 +67,7 @@ impl ReadQuery {
             }
             ReadQuery::Meta { reply, .. } => reply.is_closed(),
             ReadQuery::Role { reply, .. } => reply.is_closed(),
+            ReadQuery::ScramRoles { reply } => reply.is_closed(),
         }
     }
 }
@@ -112,6 +117,9 @@ pub(super) fn serve<S: Store>(store: &mut S, q: ReadQuery) {
         }
         ReadQuery::Role { name, reply } => {
             let _ = reply.send(store.role(&name));
+        }
+        ReadQuery::ScramRoles { reply } => {
+            let _ = reply.send(store.scram_roles(MAX_META_ROWS));
         }
     }
 }

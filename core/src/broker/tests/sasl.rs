@@ -7,9 +7,11 @@ use std::sync::Arc;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use bytes::Bytes;
+use kafka_protocol::messages::alter_user_scram_credentials_request::ScramCredentialDeletion;
+use kafka_protocol::messages::describe_user_scram_credentials_request::UserName;
 use kafka_protocol::messages::{
-    RequestKind, ResponseKind, SaslAuthenticateRequest, SaslAuthenticateResponse,
-    SaslHandshakeRequest,
+    AlterUserScramCredentialsRequest, DescribeUserScramCredentialsRequest, RequestKind,
+    ResponseKind, SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest,
 };
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
@@ -302,4 +304,119 @@ async fn sessions_expire_after_the_reauth_time_and_reauthenticate_as_the_same_us
     assert_eq!(c.scram_login("bob", "pw").await.1.error_code, FAILED);
     assert!(c.client.session.failed());
     assert!(!c.client.session.authenticated(std::time::Instant::now()));
+}
+
+fn describe_users(names: Option<&[&str]>) -> RequestKind {
+    let users = names.map(|n| {
+        n.iter()
+            .map(|u| UserName::default().with_name(StrBytes::from_string((*u).to_owned())))
+            .collect()
+    });
+    RequestKind::DescribeUserScramCredentials(
+        DescribeUserScramCredentialsRequest::default().with_users(users),
+    )
+}
+
+#[tokio::test]
+async fn scram_credentials_are_described_to_superusers_only_and_never_altered() {
+    let admin = RoleRow {
+        superuser: true,
+        ..role(scram("pw", b"salt", 4096))
+    };
+    let h = harness_with_roles(
+        sasl_config(),
+        &[
+            ("admin", admin),
+            ("alice", role(scram("pw", b"salt", 8192))),
+            (
+                "md5",
+                role(Some("md5a3556571e93b0d20722ba62be61e8c2d".into())),
+            ),
+        ],
+    );
+    let c = Conn::on(&h, 1);
+    assert_eq!(c.scram_login("admin", "pw").await.1.error_code, 0);
+    let ResponseKind::DescribeUserScramCredentials(r) = c
+        .send(
+            0,
+            describe_users(Some(&["alice", "md5", "ghost", "alice2", "alice2"])),
+        )
+        .await
+    else {
+        panic!()
+    };
+    let got: Vec<(String, i16, Vec<i32>)> = r
+        .results
+        .iter()
+        .map(|u| {
+            (
+                u.user.to_string(),
+                u.error_code,
+                u.credential_infos.iter().map(|i| i.iterations).collect(),
+            )
+        })
+        .collect();
+    let missing = ResponseError::ResourceNotFound.code();
+    assert_eq!(
+        got,
+        vec![
+            ("alice".into(), 0, vec![8192]),
+            ("md5".into(), missing, vec![]),
+            ("ghost".into(), missing, vec![]),
+            (
+                "alice2".into(),
+                ResponseError::DuplicateResource.code(),
+                vec![]
+            ),
+        ]
+    );
+    let ResponseKind::DescribeUserScramCredentials(all) = c.send(0, describe_users(None)).await
+    else {
+        panic!()
+    };
+    let names: Vec<String> = all.results.iter().map(|u| u.user.to_string()).collect();
+    assert_eq!(names, vec!["admin", "alice"]);
+    let alter = RequestKind::AlterUserScramCredentials(
+        AlterUserScramCredentialsRequest::default().with_deletions(vec![
+            ScramCredentialDeletion::default()
+                .with_name(StrBytes::from_static_str("alice"))
+                .with_mechanism(1),
+        ]),
+    );
+    let ResponseKind::AlterUserScramCredentials(a) = c.send(0, alter.clone()).await else {
+        panic!()
+    };
+    assert_eq!(a.results.len(), 1);
+    assert_eq!(
+        a.results[0].error_code,
+        ResponseError::PolicyViolation.code()
+    );
+    assert!(a.results[0]
+        .error_message
+        .as_deref()
+        .unwrap_or("")
+        .contains("ALTER ROLE"));
+
+    // Not a superuser, and not logged in at all: no role names are disclosed.
+    let plain = Conn::on(&h, 0);
+    let user = Conn::on(&h, 1);
+    assert_eq!(user.scram_login("alice", "pw").await.1.error_code, 0);
+    for c in [&plain, &user] {
+        let ResponseKind::DescribeUserScramCredentials(r) = c.send(0, describe_users(None)).await
+        else {
+            panic!()
+        };
+        assert_eq!(
+            r.error_code,
+            ResponseError::ClusterAuthorizationFailed.code()
+        );
+        assert!(r.results.is_empty());
+        let ResponseKind::AlterUserScramCredentials(a) = c.send(0, alter.clone()).await else {
+            panic!()
+        };
+        assert_eq!(
+            a.results[0].error_code,
+            ResponseError::ClusterAuthorizationFailed.code()
+        );
+    }
 }

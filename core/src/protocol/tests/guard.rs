@@ -67,7 +67,8 @@ fn every_api_version_round_trips_through_the_guard() {
     // IncrementalAlterConfigs, DescribeCluster, DescribeLogDirs, DescribeTopicPartitions,
     // DeleteRecords, ElectLeaders, ListPartitionReassignments; then InitProducerId,
     // AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit, DescribeProducers,
-    // DescribeTransactions, ListTransactions; then SaslHandshake and SaslAuthenticate.
+    // DescribeTransactions, ListTransactions; then SaslHandshake and SaslAuthenticate, then
+    // DescribeUserScramCredentials and AlterUserScramCredentials.
     assert_eq!(
         checked,
         9 + 13
@@ -83,6 +84,7 @@ fn every_api_version_round_trips_through_the_guard() {
             + (4 + 3 + 2 + 3 + 4 + 1 + 3 + 3 + 1)
             + (6 + 4 + 5 + 6 + 6 + 1 + 1 + 3)
             + (2 + 3)
+            + (1 + 1)
     );
 }
 
