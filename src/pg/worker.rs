@@ -9,6 +9,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use pg_kafka_core::auth::Authenticator;
 use pg_kafka_core::broker::Ctx;
 use pg_kafka_core::cleaner::{Cleaner, PassReport, PendingPass};
 use pg_kafka_core::group::Coordinator;
@@ -115,7 +116,7 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
         registry: registry.clone(),
         bridge,
         groups,
-        auth: Default::default(),
+        auth: Authenticator::with_secret(&mock_authentication_nonce()),
         tls: tls.clone(),
     });
     let starting = cleaner.clone();
@@ -205,6 +206,17 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
     }
     log!("pg_kafka: shutting down");
     server.shutdown();
+}
+
+/// The cluster's `mock_authentication_nonce` from pg_control (fixed at initdb), which Postgres
+/// itself uses for the salts of unknown users.
+fn mock_authentication_nonce() -> Vec<u8> {
+    // SAFETY: main thread; the control file is loaded before any background worker starts, and
+    // the nonce is MOCK_AUTH_NONCE_LEN bytes inside it, copied out at once.
+    unsafe {
+        let p = pg_sys::GetMockAuthenticationNonce() as *const u8;
+        std::slice::from_raw_parts(p, pg_sys::MOCK_AUTH_NONCE_LEN as usize).to_vec()
+    }
 }
 
 /// Read the certificate, key and CA again (pg_reload_conf): new connections use them; on error

@@ -70,6 +70,16 @@ impl Default for Authenticator {
 }
 
 impl Authenticator {
+    /// Mock salts derived from `secret`, which the worker takes from the cluster's
+    /// `mock_authentication_nonce` (pg_control), as Postgres' own mock authentication does: an
+    /// unknown user's salt then stays the same across restarts too.
+    pub fn with_secret(secret: &[u8]) -> Self {
+        Authenticator {
+            mock_key: hmac(b"pg_kafka mock SCRAM salts", &[secret]),
+            failures: throttle::Failures::default(),
+        }
+    }
+
     /// A verifier for a user that does not exist or may not log in: the same salt for the same
     /// name on every attempt, and keys nobody knows.
     pub fn mock(&self, user: &str) -> Verifier {
@@ -89,4 +99,22 @@ pub fn server_nonce() -> Option<String> {
     let mut raw = [0u8; 18];
     getrandom::fill(&mut raw).ok()?;
     Some(base64::engine::general_purpose::STANDARD.encode(raw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mock_salts_follow_the_secret_and_the_user() {
+        let (a, b) = (
+            Authenticator::with_secret(&[1; 32]),
+            Authenticator::with_secret(&[1; 32]),
+        );
+        let other = Authenticator::with_secret(&[2; 32]);
+        assert_eq!(a.mock("ghost").salt, b.mock("ghost").salt);
+        assert_ne!(a.mock("ghost").salt, a.mock("phantom").salt);
+        assert_ne!(a.mock("ghost").salt, other.mock("ghost").salt);
+        assert_eq!(a.mock("ghost").iterations, MIN_ITERATIONS);
+    }
 }

@@ -740,6 +740,27 @@ def test_an_unknown_users_mock_salt_is_stable_and_the_server_nonce_fresh():
     assert seen[0].server_nonce != seen[1].server_nonce, "the server nonce repeated"
 
 
+@pytest.mark.skipif(not os.environ.get("PG_KAFKA_RESTART_CMD"), reason="PG_KAFKA_RESTART_CMD is unset")
+def test_an_unknown_users_mock_salt_survives_a_restart():
+    """The salt comes from the cluster's mock authentication nonce, as Postgres' own: a restart
+    (which a real role's salt survives) does not tell an unknown user apart."""
+    ghost = new_role_name("ghost")
+    with Conn() as c:
+        before = scram_first(c, ghost).salt
+    subprocess.run(os.environ["PG_KAFKA_RESTART_CMD"], shell=True, check=True,
+                   capture_output=True, timeout=180)
+    deadline = time.time() + PATIENCE
+    while True:
+        try:
+            with Conn() as c:
+                after = scram_first(c, ghost).salt
+            break
+        except (OSError, Closed, AssertionError):
+            assert time.time() < deadline, "the SASL listener did not come back after the restart"
+            time.sleep(0.5)
+    assert after == before, "an unknown user's mock salt changed across a restart"
+
+
 def test_mock_salts_differ_between_unknown_users():
     """A salt shared by all unknown users would tell them apart from real ones."""
     salts = []
