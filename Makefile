@@ -90,7 +90,7 @@ CAPTURE_SASL_PROXY_PORT ?= 19101
 CAPTURE_FAMILIES ?=
 
 APT_PACKAGES := postgresql-15 postgresql-server-dev-15 libclang-dev clang pkg-config libssl-dev \
-	cmake kcat libcurl4-openssl-dev libzstd-dev zlib1g-dev g++ sudo
+	cmake kcat libcurl4-openssl-dev libzstd-dev zlib1g-dev g++ sudo openssl
 CARGO_PGRX_VERSION := 0.18.1
 
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)

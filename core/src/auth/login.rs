@@ -126,12 +126,15 @@ async fn plain_login(ctx: &Ctx, token: &[u8]) -> Result<Success, Failure> {
         Ok((v, role)) => (v, None, Some(role)),
         Err(reason) => (ctx.auth.mock(&user), Some(reason), None),
     };
-    // PBKDF2 costs milliseconds per login: off the runtime's threads. A refused role pays the
-    // same cost, so timing does not tell it apart.
+    // PBKDF2 costs milliseconds per login: off the runtime's threads, a bounded number at once.
+    // A refused role pays the same cost, so timing does not tell it apart.
     let password = login.password;
-    let matched = tokio::task::spawn_blocking(move || verifier.matches(&password))
-        .await
-        .unwrap_or(false);
+    let matched = match ctx.auth.password_checks.acquire().await {
+        Ok(_permit) => tokio::task::spawn_blocking(move || verifier.matches(&password))
+            .await
+            .unwrap_or(false),
+        Err(_) => false,
+    };
     match (refused, role, matched) {
         (Some(reason), _, _) => Err((user, reason)),
         (None, Some(role), true) => Ok((user, role.superuser, role.valid_until_ms, Vec::new())),

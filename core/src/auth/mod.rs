@@ -52,7 +52,13 @@ pub struct Authenticator {
     /// Secret from which unknown users get stable mock salts (as Postgres' mock authentication).
     mock_key: Key,
     pub failures: throttle::Failures,
+    /// PLAIN checks (PBKDF2, milliseconds of CPU each) running at once: however many clients
+    /// send passwords, they take at most this many cores from the host.
+    pub password_checks: tokio::sync::Semaphore,
 }
+
+/// Most PLAIN password checks computed at once.
+pub const PASSWORD_CHECKS: usize = 2;
 
 impl Default for Authenticator {
     fn default() -> Self {
@@ -65,6 +71,7 @@ impl Default for Authenticator {
         Authenticator {
             mock_key,
             failures: throttle::Failures::default(),
+            password_checks: tokio::sync::Semaphore::new(PASSWORD_CHECKS),
         }
     }
 }
@@ -77,6 +84,7 @@ impl Authenticator {
         Authenticator {
             mock_key: hmac(b"pg_kafka mock SCRAM salts", &[secret]),
             failures: throttle::Failures::default(),
+            password_checks: tokio::sync::Semaphore::new(PASSWORD_CHECKS),
         }
     }
 
