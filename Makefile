@@ -108,15 +108,20 @@ CLUSTER := $(CURDIR)/scripts/cluster.sh
 DEV_ENV := PGBIN=$(PGBIN) PGDATA=$(PGDATA) PGPORT=$(PGPORT) PG_KAFKA_PORT=$(PG_KAFKA_PORT) \
 	PG_KAFKA_SASL_PORT=$(DEV_SASL_PORT) PG_KAFKA_SSL_PORT=$(DEV_SSL_PORT) \
 	PG_KAFKA_SASL_SSL_PORT=$(DEV_SASL_SSL_PORT) PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
+# The test cluster checks ACLs; PLAINTEXT clients (ANONYMOUS) are super users, logins get what
+# each test grants.
 TEST_ENV := PGBIN=$(PGBIN) PGDATA=$(TEST_PGDATA) PGPORT=$(TEST_PGPORT) PG_KAFKA_PORT=$(TEST_KAFKA_PORT) \
+	PG_KAFKA_AUTHORIZATION=on PG_KAFKA_SUPER_USERS=User:ANONYMOUS \
 	PG_KAFKA_SASL_PORT=$(TEST_SASL_PORT) PG_KAFKA_SSL_PORT=$(TEST_SSL_PORT) \
 	PG_KAFKA_SASL_SSL_PORT=$(TEST_SASL_SSL_PORT) PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
 CRASH_ENV := PGBIN=$(PGBIN) PGDATA=$(CRASH_PGDATA) PGPORT=$(CRASH_PGPORT) PG_KAFKA_PORT=$(CRASH_KAFKA_PORT) \
 	PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
 CAPTURE_ENV := PGBIN=$(PGBIN) PGDATA=$(CAPTURE_PGDATA) PGPORT=$(CAPTURE_PGPORT) \
+	PG_KAFKA_AUTHORIZATION=on PG_KAFKA_SUPER_USERS=User:ANONYMOUS \
 	PG_KAFKA_PORT=$(CAPTURE_KAFKA_PORT) PG_KAFKA_ADVERTISED_PORT=$(CAPTURE_PROXY_PORT) \
 	PG_KAFKA_SASL_PORT=$(CAPTURE_SASL_PORT) PG_KAFKA_SASL_ADVERTISED_PORT=$(CAPTURE_SASL_PROXY_PORT) \
 	PG_KAFKA_LOG_CACHE_SIZE=$(PG_KAFKA_LOG_CACHE_SIZE)
+EXTENSION_DIR := $(shell $(PG_CONFIG) --sharedir 2>/dev/null || echo /usr/share/postgresql/15)/extension
 INSTALLED_SO := $(shell $(PG_CONFIG) --pkglibdir 2>/dev/null || echo /usr/lib/postgresql/15/lib)/pg_kafka.so
 
 .PHONY: abuse help deps apt-deps pgrx-deps install run up down restart status test fmt-check clippy \
@@ -149,8 +154,11 @@ pgrx-deps: apt-deps
 		cargo pgrx init --pg15 $(PG_CONFIG); \
 	fi
 
+# Also the install scripts of earlier versions (sql/versions), so upgrades can be tested from
+# them: CREATE EXTENSION pg_kafka VERSION '0.1.0', then ALTER EXTENSION pg_kafka UPDATE.
 install: deps
 	cargo pgrx install --release --pg-config $(PG_CONFIG) $(PGRX_SUDO)
+	$(SUDO) install -m 644 sql/versions/*.sql $(EXTENSION_DIR)/
 
 # `make up` reuses an installed extension; `make install` refreshes it.
 $(INSTALLED_SO):
@@ -203,8 +211,10 @@ ifeq ($(IS_ROOT),yes)
 endif
 	cargo pgrx test pg15 $(PGRX_TEST_ARGS)
 
-# librdkafka's own integration tests run by blackbox (scripts/librdkafka_tests.sh).
-LIBRDKAFKA_TESTS ?= 0011
+# librdkafka's own integration tests run by blackbox (scripts/librdkafka_tests.sh). Of 0081
+# (admin), the subtests of ACLs and authorized operations; its others that fail here expect
+# broker and group configs and SCRAM passwords set through Kafka (see docs/compatibility.md).
+LIBRDKAFKA_TESTS ?= 0011,0081:Acls,0081:DescribeTopics,0081:DescribeCluster,0081:DescribeConsumerGroups
 
 build-tests:
 	cargo test -p pg_kafka_tests --no-run

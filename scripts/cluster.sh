@@ -15,6 +15,9 @@
 #   PG_KAFKA_SSL_PORT, PG_KAFKA_SASL_SSL_PORT  when set (with PG_KAFKA_SASL_PORT), SSL and
 #                       SASL_SSL listeners too, with a test CA and certificates made under
 #                       $PGDATA/kafka-tls (client certificates are requested, not required)
+#   PG_KAFKA_AUTHORIZATION pg_kafka.authorization (off: clusters made here keep kcat on the
+#                       PLAINTEXT port working whatever listeners they have)
+#   PG_KAFKA_SUPER_USERS pg_kafka.super_users (User:ANONYMOUS: PLAINTEXT clients may do anything)
 #   PG_KAFKA_EXTRA_CONF more postgresql.conf lines for this start (tests with short timeouts)
 #   PGBIN         Postgres binaries                    (/usr/lib/postgresql/15/bin)
 #
@@ -78,6 +81,8 @@ pg_kafka.port = $PG_KAFKA_PORT
 pg_kafka.advertised_port = $PG_KAFKA_ADVERTISED_PORT
 pg_kafka.log_cache_size = '$PG_KAFKA_LOG_CACHE_SIZE'
 $(sasl_settings)
+pg_kafka.authorization = '${PG_KAFKA_AUTHORIZATION:-off}'
+pg_kafka.super_users = '${PG_KAFKA_SUPER_USERS:-}'
 ${PG_KAFKA_EXTRA_CONF:-}
 EOF
 }
@@ -201,8 +206,10 @@ wait_kafka() {
 }
 
 create_extension() {
+    # ALTER brings an install of an earlier version up to date.
+    local sql='CREATE EXTENSION IF NOT EXISTS pg_kafka; ALTER EXTENSION pg_kafka UPDATE;'
     PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
-        -c 'CREATE EXTENSION IF NOT EXISTS pg_kafka' >/dev/null || {
+        -c "$sql" >/dev/null || {
         log_tail
         die "CREATE EXTENSION pg_kafka failed"
     }

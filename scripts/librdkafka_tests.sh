@@ -2,7 +2,8 @@
 # librdkafka's own integration tests (its tests/ directory, from the source rdkafka-sys bundles)
 # against PG_KAFKA_BOOTSTRAP. Builds librdkafka's test runner once into target/librdkafka-tests,
 # linked with the librdkafka that `cargo test -p pg_kafka_tests` built (so run that first), then
-# runs the tests named in LIBRDKAFKA_TESTS (comma-separated numbers). Exits non-zero if any fails.
+# runs the tests named in LIBRDKAFKA_TESTS (comma-separated numbers; NNNN:TEXT runs only the
+# subtests of NNNN whose names contain TEXT, librdkafka's SUBTESTS). Exits non-zero if any fails.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,12 +46,16 @@ make -s -C "$dir" -j"$(nproc)" test-runner >"$dir/build.log" 2>&1 || { tail -20 
 printf 'bootstrap.servers=%s\n' "$bootstrap" > "$dir/test.conf"
 cd "$dir"
 rc=0
-for t in ${tests//,/ }; do
-    if TESTS=$t TEST_KAFKA_VERSION=4.0.0 timeout 600 ./test-runner >"run-$t.log" 2>&1; then
-        echo "librdkafka test $t: passed"
+for entry in ${tests//,/ }; do
+    t=${entry%%:*}
+    sub=
+    [ "$entry" = "$t" ] || sub=${entry#*:}
+    log="run-$t${sub:+-$sub}.log"
+    if SUBTESTS=$sub TESTS=$t TEST_KAFKA_VERSION=4.0.0 timeout 600 ./test-runner >"$log" 2>&1; then
+        echo "librdkafka test $entry: passed"
     else
-        echo "librdkafka test $t: FAILED (target/librdkafka-tests/run-$t.log):" >&2
-        grep -E "FAIL|assert" "run-$t.log" | head -20 >&2 || true
+        echo "librdkafka test $entry: FAILED (target/librdkafka-tests/$log):" >&2
+        grep -E "FAIL|assert" "$log" | head -20 >&2 || true
         rc=1
     fi
 done

@@ -279,6 +279,10 @@ pub struct TlsFiles {
 pub struct BrokerConfig {
     /// Where the broker listens; the first listener is the one reported as `listeners[0]` in logs.
     pub listeners: Vec<Listener>,
+    /// Whether requests are checked against Kafka ACLs (`pg_kafka.authorization`).
+    pub authorization: bool,
+    /// Principals allowed everything besides Postgres superusers (`pg_kafka.super_users`).
+    pub super_users: Vec<String>,
     /// SASL mechanisms and session settings (used by SASL listeners).
     pub sasl: SaslConfig,
     /// Certificate, key and client-certificate settings (used by SSL and SASL_SSL listeners).
@@ -310,6 +314,32 @@ pub struct BrokerConfig {
     pub auto_create_topics: bool,
 }
 
+/// `pg_kafka.authorization`: `on` or `off`; empty means on exactly when some listener is SSL
+/// or SASL (a broker that authenticates also authorizes).
+pub fn parse_authorization(text: &str, listeners: &[Listener]) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "" => Ok(listeners
+            .iter()
+            .any(|l| l.protocol != SecurityProtocol::Plaintext)),
+        "on" | "true" | "yes" | "1" => Ok(true),
+        "off" | "false" | "no" | "0" => Ok(false),
+        other => Err(format!("{other:?} is not on or off")),
+    }
+}
+
+/// `pg_kafka.super_users`: principals separated by `;` (Kafka's `super.users`) or `,`, each
+/// `User:<role>` or `User:ANONYMOUS`.
+pub fn parse_super_users(text: &str) -> Result<Vec<String>, String> {
+    text.split([';', ','])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.strip_prefix("User:") {
+            Some(u) if !u.is_empty() => Ok(p.to_owned()),
+            _ => Err(format!("{p:?} is not User:<role>")),
+        })
+        .collect()
+}
+
 impl BrokerConfig {
     /// The listener with index `i` (a connection's listener), or the first one.
     pub fn listener(&self, i: usize) -> &Listener {
@@ -325,6 +355,8 @@ impl Default for BrokerConfig {
                 "127.0.0.1",
                 9092,
             )],
+            authorization: false,
+            super_users: Vec::new(),
             sasl: SaslConfig::default(),
             tls: None,
             node_id: 0,
@@ -346,6 +378,27 @@ impl Default for BrokerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn super_users_are_principals() {
+        assert_eq!(
+            parse_super_users(" User:ANONYMOUS;User:ops ,").unwrap(),
+            vec!["User:ANONYMOUS".to_owned(), "User:ops".to_owned()]
+        );
+        assert!(parse_super_users("ops").is_err());
+        assert!(parse_super_users("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn authorization_defaults_to_on_with_a_secure_listener() {
+        let plain = parse_listeners("PLAINTEXT://127.0.0.1:9092").unwrap();
+        let both = parse_listeners("PLAINTEXT://127.0.0.1:9092,SASL_SSL://0.0.0.0:9093").unwrap();
+        assert!(!parse_authorization("", &plain).unwrap());
+        assert!(parse_authorization("", &both).unwrap());
+        assert!(parse_authorization(" ON ", &plain).unwrap());
+        assert!(!parse_authorization("off", &both).unwrap());
+        assert!(parse_authorization("maybe", &both).is_err());
+    }
 
     #[test]
     fn listeners_parse_in_kafka_syntax() {

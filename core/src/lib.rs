@@ -5,6 +5,7 @@
 //! side (`pg_kafka` crate, `src/pg/`) supplies a [`store::Store`] backed by SPI and drives
 //! [`writer::Writer`] from the background worker's main thread; nothing here calls Postgres.
 
+pub mod acl;
 pub mod auth;
 pub mod broker;
 pub mod cleaner;

@@ -22,6 +22,8 @@ pub static PORT: GucSetting<i32> = GucSetting::<i32>::new(9092);
 pub static ADVERTISED_HOST: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 pub static ADVERTISED_PORT: GucSetting<i32> = GucSetting::<i32>::new(0);
 pub static LISTENERS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+pub static AUTHORIZATION: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+pub static SUPER_USERS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 pub static ADVERTISED_LISTENERS: GucSetting<Option<CString>> =
     GucSetting::<Option<CString>>::new(None);
 pub static SASL_MECHANISMS: GucSetting<Option<CString>> =
@@ -154,6 +156,16 @@ pub fn define() {
             GucFlags::default(),
         );
     }
+    string(
+        c"pg_kafka.authorization",
+        c"Check Kafka ACLs: on or off (empty: on when any SSL or SASL listener is configured).",
+        &AUTHORIZATION,
+    );
+    string(
+        c"pg_kafka.super_users",
+        c"Principals allowed everything besides Postgres superusers, e.g. User:ANONYMOUS;User:ops.",
+        &SUPER_USERS,
+    );
     string(
         c"pg_kafka.sasl_enabled_mechanisms",
         c"SASL mechanisms offered on SASL listeners: SCRAM-SHA-256, PLAIN.",
@@ -450,8 +462,14 @@ pub fn broker_config() -> Result<BrokerConfig, String> {
         true => Some(tls_files()?),
         false => None,
     };
+    let authorization =
+        config::parse_authorization(&text(&AUTHORIZATION).unwrap_or_default(), &listeners)
+            .map_err(|e| format!("pg_kafka.authorization: {e}"))?;
     Ok(BrokerConfig {
         listeners,
+        authorization,
+        super_users: config::parse_super_users(&text(&SUPER_USERS).unwrap_or_default())
+            .map_err(|e| format!("pg_kafka.super_users: {e}"))?,
         sasl: sasl()?,
         tls,
         node_id: 0,

@@ -19,6 +19,7 @@ mod shmem;
 mod sql;
 mod statistics;
 pub(crate) mod store;
+mod store_acls;
 mod store_cleaner;
 pub(crate) mod store_groups;
 mod store_producers;

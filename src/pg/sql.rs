@@ -1,6 +1,7 @@
 //! SQL objects: the schema (sql/schema.sql), consumer-group views (sql/groups.sql), the batch
 //! decoder behind kafka.decode_batch, the record views and functions (sql/records.sql), the
-//! cleaner's view (sql/cleaner.sql), and privileges, last (sql/privileges.sql).
+//! cleaner's view (sql/cleaner.sql), privileges (sql/privileges.sql), then each version's upgrade
+//! script in order (sql/pg_kafka--0.1.0--0.2.0.sql: ACLs, record access by ACL).
 
 use pg_kafka_core::protocol::batch::decode_records;
 use pgrx::prelude::*;
@@ -62,6 +63,13 @@ pgrx::extension_sql_file!(
 pgrx::extension_sql_file!(
     "../../sql/privileges.sql",
     name = "privileges",
-    requires = ["cleaner", pg::cleaner::run_cleaner],
+    requires = ["cleaner", pg::cleaner::run_cleaner]
+);
+
+// What 0.2.0 added to 0.1.0: the same file is the upgrade script, so both paths agree.
+pgrx::extension_sql_file!(
+    "../../sql/pg_kafka--0.1.0--0.2.0.sql",
+    name = "v0_2_0",
+    requires = ["privileges"],
     finalize
 );

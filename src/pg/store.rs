@@ -10,14 +10,16 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
+use pg_kafka_core::acl::{AclBinding, AclFilter, AclState};
 use pg_kafka_core::log::Batch;
+use pg_kafka_core::store::MAX_ACL_BINDINGS;
 use pg_kafka_core::store::{PartitionRow, Snapshot, Store, StoreError, TopicRow, WriteSet};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult, SpiTupleTable};
 
 use super::bytea_array::ByteaArray;
-use super::{plans, store_cleaner, store_groups, store_producers, store_roles, txn};
+use super::{plans, store_acls, store_cleaner, store_groups, store_producers, store_roles, txn};
 
 /// Batches fetched per statement by chunked reads.
 const CHUNK_ROWS: i64 = 16;
@@ -350,5 +352,19 @@ impl Store for SpiStore {
 
     fn scram_roles(&mut self, limit: usize) -> Result<Vec<(String, String)>, StoreError> {
         in_txn(|| Spi::connect(|client| store_roles::scram_roles(client, limit)))
+    }
+
+    fn acl_state(&mut self, limit: usize) -> Result<AclState, StoreError> {
+        in_txn(|| Spi::connect(|client| store_acls::acl_state(client, limit)))
+    }
+
+    fn create_acls(&mut self, bindings: &[AclBinding], by: &str) -> Result<(), StoreError> {
+        in_txn(|| Spi::connect_mut(|client| store_acls::create_acls(client, bindings, by)))
+    }
+
+    fn delete_acls(&mut self, filters: &[AclFilter]) -> Result<Vec<Vec<AclBinding>>, StoreError> {
+        in_txn(|| {
+            Spi::connect_mut(|client| store_acls::delete_acls(client, filters, MAX_ACL_BINDINGS))
+        })
     }
 }

@@ -40,6 +40,79 @@ mod tests {
     }
 
     #[pg_test]
+    fn acl_bindings_and_role_membership_are_read_and_written_through_spi() {
+        use pg_kafka_core::acl::{
+            AclBinding, AclFilter, Operation, PatternFilter, PatternType, Permission, ResourceType,
+        };
+        use pg_kafka_core::store::Store;
+        Spi::run("CREATE ROLE kafka_acl_group NOLOGIN").unwrap();
+        Spi::run("CREATE ROLE kafka_acl_member LOGIN IN ROLE kafka_acl_group").unwrap();
+        Spi::run("CREATE ROLE kafka_acl_noinherit LOGIN NOINHERIT IN ROLE kafka_acl_group")
+            .unwrap();
+        Spi::run(
+            "SELECT kafka.grant_acl('kafka_acl_group', 'read', 'topic', 'orders.', 'prefixed')",
+        )
+        .unwrap();
+        let mut store = SpiStore;
+        let state = store.acl_state(100).unwrap();
+        let sql_made = AclBinding {
+            resource_type: ResourceType::Topic,
+            name: "orders.".into(),
+            pattern: PatternType::Prefixed,
+            principal: "User:kafka_acl_group".into(),
+            host: "*".into(),
+            operation: Operation::Read,
+            permission: Permission::Allow,
+        };
+        assert_eq!(state.bindings, vec![sql_made.clone()]);
+        assert!(!state.truncated);
+        assert_eq!(
+            state.member_of["kafka_acl_member"],
+            vec!["kafka_acl_group".to_owned()]
+        );
+        assert!(
+            !state.member_of.contains_key("kafka_acl_noinherit"),
+            "NOINHERIT: no privileges"
+        );
+        assert!(state.superusers.contains("postgres"));
+
+        let written = AclBinding {
+            resource_type: ResourceType::Cluster,
+            name: "kafka-cluster".into(),
+            pattern: PatternType::Literal,
+            principal: "User:kafka_acl_member".into(),
+            host: "10.0.0.1".into(),
+            operation: Operation::Alter,
+            permission: Permission::Deny,
+        };
+        store
+            .create_acls(&[written.clone(), written.clone()], "User:tester")
+            .unwrap();
+        let by = Spi::get_one::<String>(
+            "SELECT created_by FROM kafka.acls WHERE resource_type = 'CLUSTER'",
+        );
+        assert_eq!(by.unwrap().as_deref(), Some("User:tester"));
+        let state = store.acl_state(1).unwrap();
+        assert!(state.truncated && state.bindings.len() == 1);
+
+        let only_cluster = AclFilter {
+            resource_type: Some(ResourceType::Cluster),
+            ..AclFilter::default()
+        };
+        let orders = AclFilter {
+            name: Some("orders.x".into()),
+            pattern: PatternFilter::Match,
+            ..AclFilter::default()
+        };
+        let removed = store.delete_acls(&[only_cluster, orders]).unwrap();
+        assert_eq!(removed, vec![vec![written], vec![sql_made]]);
+        assert_eq!(
+            Spi::get_one::<i64>("SELECT count(*) FROM kafka.acls").unwrap(),
+            Some(0)
+        );
+    }
+
+    #[pg_test]
     fn roles_are_read_from_pg_authid_with_their_scram_verifier() {
         use pg_kafka_core::auth::verifier::Verifier;
         use pg_kafka_core::store::Store;

@@ -9,6 +9,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use pg_kafka_core::acl::Authorizer;
 use pg_kafka_core::auth::Authenticator;
 use pg_kafka_core::broker::Ctx;
 use pg_kafka_core::cleaner::{Cleaner, PassReport, PendingPass};
@@ -45,6 +46,10 @@ pub fn register() {
 #[pg_guard]
 #[unsafe(no_mangle)]
 pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
+    // Errors of malformed requests never capture a backtrace, even with RUST_BACKTRACE set in
+    // the server's environment: a capture costs megabytes and milliseconds per bad frame.
+    // Set while this process has one thread, before any error exists.
+    std::env::set_var("RUST_LIB_BACKTRACE", "0");
     BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
     keep_freed_memory();
     let database = guc::database();
@@ -118,6 +123,7 @@ pub extern "C-unwind" fn pg_kafka_worker_main(_arg: pg_sys::Datum) {
         groups,
         auth: Authenticator::with_secret(&mock_authentication_nonce()),
         tls: tls.clone(),
+        authz: Authorizer::with_super_users(config.authorization, &config.super_users),
     });
     let starting = cleaner.clone();
     let server = match net::start(ctx, NET_THREADS, move || starting.start()) {

@@ -35,6 +35,7 @@ pub enum Step {
 
 /// Run one step of `session`'s login with `token` from `peer`.
 pub async fn step(ctx: &Ctx, session: &Session, peer: IpAddr, token: &[u8]) -> Step {
+    let started = Instant::now();
     let stage = std::mem::take(&mut session.lock().stage);
     let (mechanism, outcome) = match stage {
         Stage::Chosen {
@@ -71,8 +72,12 @@ pub async fn step(ctx: &Ctx, session: &Session, peer: IpAddr, token: &[u8]) -> S
     };
     let failure = match outcome {
         Ok((user, superuser, valid_until_ms, reply)) => {
-            match finish(ctx, &mut session.lock(), user, superuser, valid_until_ms) {
-                Ok(lifetime_ms) => return Step::Done { reply, lifetime_ms },
+            let finished = finish(ctx, &mut session.lock(), user, superuser, valid_until_ms);
+            match finished {
+                Ok(lifetime_ms) => {
+                    crate::broker::acl_common::follow_login(ctx, started).await;
+                    return Step::Done { reply, lifetime_ms };
+                }
                 Err(f) => f,
             }
         }
@@ -145,7 +150,9 @@ async fn plain_login(ctx: &Ctx, token: &[u8]) -> Result<Success, Failure> {
 /// The role a verified client certificate's CN names, if it may log in (its password does not
 /// matter: the certificate is the credential).
 pub async fn certificate_role(ctx: &Ctx, cn: &str) -> Result<Principal, String> {
+    let started = Instant::now();
     let role = may_log_in(ctx, cn).await?;
+    crate::broker::acl_common::follow_login(ctx, started).await;
     Ok(Principal {
         user: cn.to_owned(),
         superuser: role.superuser,

@@ -1,7 +1,7 @@
 //! AlterUserScramCredentials (v0): refused. Postgres owns the passwords, so every user named gets
 //! POLICY_VIOLATION with a message that points to `ALTER ROLE ... PASSWORD` (which changes the
-//! Kafka password too). A principal that is not a Postgres superuser gets
-//! CLUSTER_AUTHORIZATION_FAILED, as Kafka answers one without ALTER on the cluster.
+//! Kafka password too). A caller without ALTER on the cluster (a Postgres superuser, with
+//! authorization off) gets CLUSTER_AUTHORIZATION_FAILED, as Kafka answers.
 //!
 //! Owns no state and changes nothing.
 
@@ -12,12 +12,12 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
 
-use super::describe_user_scram_credentials::{some_message, superuser};
+use super::describe_user_scram_credentials::{may, some_message};
 use super::{ready, Call, Reply};
 use crate::error::KafkaError;
 
 pub(super) async fn handle(c: &Call<'_>, req: AlterUserScramCredentialsRequest) -> Reply {
-    let e = if superuser(c) {
+    let e = if may(c, crate::acl::Operation::Alter) {
         KafkaError::with_message(
             ResponseError::PolicyViolation,
             "pg_kafka uses the Postgres role's password: change it with ALTER ROLE ... PASSWORD",
@@ -25,7 +25,7 @@ pub(super) async fn handle(c: &Call<'_>, req: AlterUserScramCredentialsRequest) 
     } else {
         KafkaError::with_message(
             ResponseError::ClusterAuthorizationFailed,
-            "Only a Postgres superuser may alter SCRAM credentials",
+            "Altering SCRAM credentials needs ALTER on the cluster (or a Postgres superuser)",
         )
     };
     ready(ResponseKind::AlterUserScramCredentials(refuse(c.version, req, &e)))

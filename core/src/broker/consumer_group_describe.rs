@@ -11,6 +11,8 @@ use kafka_protocol::messages::{
     ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, ResponseKind,
 };
 
+use super::acl_common::operations;
+use crate::acl::ResourceType;
 use super::{dedup_by, message, ready, str_bytes, topic_name, Call, Reply};
 use crate::error::{code_or_none, KafkaError};
 
@@ -36,6 +38,7 @@ pub(super) async fn handle(c: &Call<'_>, mut req: ConsumerGroupDescribeRequest) 
     let (ctx, version) = (c.ctx, c.version);
     req.group_ids = dedup_by(req.group_ids, |g| g.clone());
     let mut resp = ConsumerGroupDescribeResponse::default();
+    let include = req.include_authorized_operations;
     resp.groups = req
         .group_ids
         .into_iter()
@@ -73,7 +76,9 @@ pub(super) async fn handle(c: &Call<'_>, mut req: ConsumerGroupDescribeRequest) 
                     out
                 })
                 .collect();
-            // authorized_operations keeps its default, i32::MIN: "not provided".
+            if include {
+                g.authorized_operations = operations(c, ResourceType::Group, &g.group_id);
+            }
             g
         })
         .collect();

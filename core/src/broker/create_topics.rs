@@ -12,13 +12,16 @@ use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse, Respon
 use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 
+use super::acl_common::{denied, may_create_as, principal};
+use crate::acl::{Principal, ResourceType};
 use super::{message, Call, Ctx, Reply};
 use crate::error::{KafkaError, KafkaResult};
 use crate::writer::{AdminResult, Command, NewTopic};
 
 pub(super) async fn handle(c: &Call<'_>, req: CreateTopicsRequest) -> Reply {
     let (ctx, version) = (c.ctx.clone(), c.version);
-    Box::pin(async move { Some(ResponseKind::CreateTopics(create(&ctx, version, req).await)) })
+    let who = principal(c);
+    Box::pin(async move { Some(ResponseKind::CreateTopics(create(&ctx, &who, version, req).await)) })
 }
 
 /// The topic to create, or why the request for it is refused before reaching the writer.
@@ -74,7 +77,7 @@ fn check(ctx: &Ctx, t: &CreatableTopic, duplicate: bool) -> KafkaResult<NewTopic
     })
 }
 
-async fn create(ctx: &Ctx, version: i16, req: CreateTopicsRequest) -> CreateTopicsResponse {
+async fn create(ctx: &Ctx, who: &Principal, version: i16, req: CreateTopicsRequest) -> CreateTopicsResponse {
     let names: Vec<&str> = req.topics.iter().map(|t| t.name.0.as_str()).collect();
     let checked: Vec<KafkaResult<NewTopic>> = req
         .topics
@@ -85,6 +88,9 @@ async fn create(ctx: &Ctx, version: i16, req: CreateTopicsRequest) -> CreateTopi
                 .iter()
                 .enumerate()
                 .any(|(j, n)| j != i && *n == names[i]);
+            if !may_create_as(ctx, who, &t.name) {
+                return Err(denied(ResourceType::Topic));
+            }
             check(ctx, t, dup)
         })
         .collect();

@@ -7,13 +7,16 @@ use kafka_protocol::messages::{DeleteTopicsRequest, DeleteTopicsResponse, Respon
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+use super::acl_common::{allowed_as, denied, principal};
+use crate::acl::{Operation, Principal, ResourceType};
 use super::{message, topic_name, Call, Ctx, Reply};
 use crate::error::KafkaError;
 use crate::writer::{AdminResult, Command};
 
 pub(super) async fn handle(c: &Call<'_>, req: DeleteTopicsRequest) -> Reply {
     let (ctx, version) = (c.ctx.clone(), c.version);
-    Box::pin(async move { Some(ResponseKind::DeleteTopics(delete(&ctx, version, req).await)) })
+    let who = principal(c);
+    Box::pin(async move { Some(ResponseKind::DeleteTopics(delete(&ctx, &who, version, req).await)) })
 }
 
 /// Each topic the request names: its name, or an empty name and its id.
@@ -34,14 +37,30 @@ fn wanted(version: i16, req: DeleteTopicsRequest) -> Vec<(String, Uuid)> {
     }
 }
 
-async fn delete(ctx: &Ctx, version: i16, req: DeleteTopicsRequest) -> DeleteTopicsResponse {
+async fn delete(ctx: &Ctx, who: &Principal, version: i16, req: DeleteTopicsRequest) -> DeleteTopicsResponse {
     let wanted = wanted(version, req);
-    let results = if wanted.is_empty() {
+    // A topic named by id is checked under its name; an unknown id is left to the writer.
+    let permitted = |(name, id): &(String, Uuid)| {
+        let name = match (name.is_empty(), ctx.registry.get_by_id(id)) {
+            (true, Some(t)) => t.name.clone(),
+            (true, None) => return true,
+            (false, _) => name.clone(),
+        };
+        allowed_as(ctx, who, Operation::Delete, ResourceType::Topic, &name)
+    };
+    let verdicts: Vec<bool> = wanted.iter().map(permitted).collect();
+    let to_delete: Vec<(String, Uuid)> = wanted
+        .iter()
+        .zip(&verdicts)
+        .filter(|(_, ok)| **ok)
+        .map(|(w, _)| w.clone())
+        .collect();
+    let results = if to_delete.is_empty() {
         Vec::new()
     } else {
         let (reply, rx) = oneshot::channel();
         let cmd = Command::DeleteTopics {
-            topics: wanted.clone(),
+            topics: to_delete,
             reply,
         };
         match ctx.bridge.send(cmd).await {
@@ -50,7 +69,11 @@ async fn delete(ctx: &Ctx, version: i16, req: DeleteTopicsRequest) -> DeleteTopi
         }
     };
     let mut results = results.into_iter();
+    let mut verdicts = verdicts.into_iter();
     response(version, wanted, || {
+        if verdicts.next() == Some(false) {
+            return Err(denied(ResourceType::Topic));
+        }
         results.next().unwrap_or_else(|| {
             Err(KafkaError::with_message(
                 kafka_protocol::ResponseError::KafkaStorageError,

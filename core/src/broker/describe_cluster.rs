@@ -1,19 +1,17 @@
 //! DescribeCluster (v0-2): this broker as the whole cluster and its controller.
 //!
-//! Owns no state. There is no authorization, so the authorized operations, when asked for, are
-//! every operation Kafka defines on a cluster.
+//! Owns no state. Anyone may ask; the authorized operations, when asked for, are the caller's
+//! on the cluster (all of them with authorization off).
 
 use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
 use kafka_protocol::messages::{
     BrokerId, DescribeClusterRequest, DescribeClusterResponse, ResponseKind,
 };
 
+use super::acl_common::operations;
+use crate::acl::{ResourceType, CLUSTER_NAME};
 use super::{message, ready, str_bytes, Call, Reply};
 use crate::error::KafkaError;
-
-/// Kafka's ACL operation codes allowed on a cluster: CREATE, ALTER, DESCRIBE, CLUSTER_ACTION,
-/// DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE.
-const CLUSTER_OPERATIONS: i32 = 1 << 5 | 1 << 7 | 1 << 8 | 1 << 9 | 1 << 10 | 1 << 11 | 1 << 12;
 
 /// What Kafka answers when authorized operations were not asked for.
 pub(super) const OPERATIONS_NOT_REQUESTED: i32 = i32::MIN;
@@ -35,7 +33,7 @@ pub(super) async fn handle(c: &Call<'_>, req: DescribeClusterRequest) -> Reply {
     broker.rack = None;
     resp.brokers = vec![broker];
     resp.cluster_authorized_operations = if req.include_cluster_authorized_operations {
-        CLUSTER_OPERATIONS
+        operations(c, ResourceType::Cluster, CLUSTER_NAME)
     } else {
         OPERATIONS_NOT_REQUESTED
     };

@@ -6,6 +6,8 @@
 use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
 use kafka_protocol::messages::{DescribeGroupsRequest, DescribeGroupsResponse, ResponseKind};
 
+use super::acl_common::operations;
+use crate::acl::ResourceType;
 use super::{dedup_by, ready, str_bytes, Call, Reply};
 use crate::error::KafkaError;
 
@@ -13,6 +15,7 @@ pub(super) async fn handle(c: &Call<'_>, mut req: DescribeGroupsRequest) -> Repl
     let (ctx, version) = (c.ctx, c.version);
     req.groups = dedup_by(req.groups, |g| g.clone());
     let mut resp = DescribeGroupsResponse::default();
+    let include = version >= 3 && req.include_authorized_operations;
     resp.groups = req
         .groups
         .into_iter()
@@ -39,7 +42,9 @@ pub(super) async fn handle(c: &Call<'_>, mut req: DescribeGroupsRequest) -> Repl
                     out
                 })
                 .collect();
-            // authorized_operations keeps its default, i32::MIN: "not provided".
+            if include {
+                g.authorized_operations = operations(c, ResourceType::Group, &g.group_id);
+            }
             g
         })
         .collect();

@@ -13,17 +13,14 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::ResponseError;
 
+use super::acl_common::operations;
+use crate::acl::ResourceType;
 use super::{ready, topic_name, Call, Reply};
 use crate::error::KafkaError;
 use crate::log::Topic;
 
 /// Kafka's `max.request.partition.size.limit` default.
 const MAX_PARTITIONS_PER_PAGE: i32 = 2000;
-
-/// Kafka's ACL operation codes allowed on a topic: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE,
-/// DESCRIBE_CONFIGS, ALTER_CONFIGS (there is no authorization).
-const TOPIC_OPERATIONS: i32 =
-    1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 8 | 1 << 10 | 1 << 11;
 
 pub(super) async fn handle(c: &Call<'_>, req: DescribeTopicPartitionsRequest) -> Reply {
     let ctx = c.ctx;
@@ -67,7 +64,7 @@ pub(super) async fn handle(c: &Call<'_>, req: DescribeTopicPartitionsRequest) ->
         }
         let end = count.min(start_partition.saturating_add(left));
         resp.topics
-            .push(describe(&topic, node, start_partition..end));
+            .push(describe(&topic, node, start_partition..end, operations(c, ResourceType::Topic, &topic.name)));
         left -= (end - start_partition).max(0);
         if end < count {
             resp.next_cursor = Some(cursor(&name, end));
@@ -88,12 +85,13 @@ fn describe(
     t: &Topic,
     node: BrokerId,
     partitions: std::ops::Range<i32>,
+    operations: i32,
 ) -> DescribeTopicPartitionsResponseTopic {
     let mut out = DescribeTopicPartitionsResponseTopic::default();
     out.name = Some(topic_name(&t.name));
     out.topic_id = t.id;
     out.is_internal = false;
-    out.topic_authorized_operations = TOPIC_OPERATIONS;
+    out.topic_authorized_operations = operations;
     out.partitions = partitions
         .map(|i| {
             let mut p = DescribeTopicPartitionsResponsePartition::default();

@@ -1,8 +1,9 @@
 //! DescribeUserScramCredentials (v0): which roles have a SCRAM-SHA-256 password and its
 //! iteration count, read from `pg_authid` through the writer.
 //!
-//! Owns no state. Only a principal that is a Postgres superuser may ask (others get
-//! CLUSTER_AUTHORIZATION_FAILED): the answer names roles, which logins never disclose. A user
+//! Owns no state. With authorization on, the caller needs DESCRIBE on the cluster, as in Kafka;
+//! with it off, only a Postgres superuser may ask (others get CLUSTER_AUTHORIZATION_FAILED): the
+//! answer names roles, which logins never disclose. A user
 //! without a SCRAM password, or no such role, is RESOURCE_NOT_FOUND; a name asked twice is
 //! DUPLICATE_RESOURCE, as Kafka answers. No users (null or empty) describes every role with one.
 
@@ -17,7 +18,9 @@ use kafka_protocol::messages::{
 use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 
+use super::acl_common::allowed;
 use super::{message, ready, str_bytes, Call, Ctx, Reply};
+use crate::acl::{Operation, ResourceType, CLUSTER_NAME};
 use crate::auth::verifier::Verifier;
 use crate::error::KafkaError;
 use crate::writer::{Command, ReadQuery};
@@ -25,16 +28,20 @@ use crate::writer::{Command, ReadQuery};
 /// Kafka's mechanism code for SCRAM-SHA-256.
 const SCRAM_SHA_256: i8 = 1;
 
-/// Whether the connection's principal is a Postgres superuser.
-pub(super) fn superuser(c: &Call<'_>) -> bool {
+/// May the caller `op` the cluster's SCRAM credentials: by the ACLs when authorization is on,
+/// as a Postgres superuser otherwise.
+pub(super) fn may(c: &Call<'_>, op: Operation) -> bool {
+    if c.ctx.authz.enabled() {
+        return allowed(c, op, ResourceType::Cluster, CLUSTER_NAME);
+    }
     c.client.session.principal().is_some_and(|p| p.superuser)
 }
 
 pub(super) async fn handle(c: &Call<'_>, req: DescribeUserScramCredentialsRequest) -> Reply {
-    if !superuser(c) {
+    if !may(c, Operation::Describe) {
         let e = KafkaError::with_message(
             ResponseError::ClusterAuthorizationFailed,
-            "Only a Postgres superuser may describe SCRAM credentials",
+            "Describing SCRAM credentials needs DESCRIBE on the cluster (or a Postgres superuser)",
         );
         return ready(ResponseKind::DescribeUserScramCredentials(refuse(c.version, req, &e)));
     }

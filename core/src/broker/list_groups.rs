@@ -6,6 +6,8 @@
 use kafka_protocol::messages::list_groups_response::ListedGroup;
 use kafka_protocol::messages::{GroupId, ListGroupsRequest, ListGroupsResponse, ResponseKind};
 
+use super::acl_common::allowed;
+use crate::acl::{Operation, ResourceType, CLUSTER_NAME};
 use super::{ready, str_bytes, Call, Reply};
 use crate::error::KafkaError;
 
@@ -14,6 +16,7 @@ pub(super) async fn handle(c: &Call<'_>, req: ListGroupsRequest) -> Reply {
     let wanted = |filter: &[kafka_protocol::protocol::StrBytes], value: &str| {
         filter.is_empty() || filter.iter().any(|f| f.eq_ignore_ascii_case(value))
     };
+    let whole = allowed(c, Operation::Describe, ResourceType::Cluster, CLUSTER_NAME);
     let mut resp = ListGroupsResponse::default();
     resp.groups = c
         .ctx
@@ -22,6 +25,11 @@ pub(super) async fn handle(c: &Call<'_>, req: ListGroupsRequest) -> Reply {
         .into_iter()
         .filter(|g| {
             wanted(&req.types_filter, g.group_type) && wanted(&req.states_filter, g.state_name)
+        })
+        // Kafka lists every group to DESCRIBE on the cluster, otherwise the ones the caller may
+        // DESCRIBE.
+        .filter(|g| {
+            whole || allowed(c, Operation::Describe, ResourceType::Group, &g.group_id)
         })
         .map(|g| {
             let mut out = ListedGroup::default();

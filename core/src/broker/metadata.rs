@@ -11,10 +11,12 @@ use kafka_protocol::messages::{BrokerId, MetadataRequest, MetadataResponse, Resp
 use kafka_protocol::ResponseError;
 use uuid::Uuid;
 
+use super::acl_common::{allowed_as, denied, may_create_as, operations_as, principal};
 use super::topics::ensure_topics;
 use std::collections::HashMap;
 
 use super::{dedup_by, str_bytes, topic_name, Call, Ctx, Reply};
+use crate::acl::{Operation, Principal, ResourceType, CLUSTER_NAME};
 use crate::error::KafkaError;
 use crate::log::Topic;
 
@@ -27,14 +29,31 @@ enum Wanted {
 pub(super) async fn handle(c: &Call<'_>, req: MetadataRequest) -> Reply {
     let (ctx, version) = (c.ctx.clone(), c.version);
     let listener = c.client.listener;
+    let who = principal(c);
     Box::pin(async move {
         Some(ResponseKind::Metadata(
-            metadata(&ctx, listener, version, req).await,
+            metadata(&ctx, &who, listener, version, req).await,
         ))
     })
 }
 
-async fn metadata(ctx: &Ctx, listener: usize, version: i16, req: MetadataRequest) -> MetadataResponse {
+async fn metadata(
+    ctx: &Ctx,
+    who: &Principal,
+    listener: usize,
+    version: i16,
+    req: MetadataRequest,
+) -> MetadataResponse {
+    let describable = |name: &str| allowed_as(ctx, who, Operation::Describe, ResourceType::Topic, name);
+    let with_operations = version >= 8 && req.include_topic_authorized_operations;
+    let found = |t: &Topic| {
+        let mut out = found(ctx, version, t);
+        if with_operations {
+            out.topic_authorized_operations = operations_as(ctx, who, ResourceType::Topic, &t.name);
+        }
+        out
+    };
+    let refused = |name: Option<&str>| missing(version, &denied(ResourceType::Topic), name);
     let at = ctx.config.listener(listener);
     let node = BrokerId(ctx.config.node_id);
     let mut resp = MetadataResponse::default();
@@ -49,6 +68,10 @@ async fn metadata(ctx: &Ctx, listener: usize, version: i16, req: MetadataRequest
     if version >= 2 {
         resp.cluster_id = Some(str_bytes(&ctx.config.cluster_id));
     }
+    if (8..=10).contains(&version) && req.include_cluster_authorized_operations {
+        resp.cluster_authorized_operations =
+            operations_as(ctx, who, ResourceType::Cluster, CLUSTER_NAME);
+    }
 
     let requested = match req.topics {
         Some(t) if !(version == 0 && t.is_empty()) => t,
@@ -57,7 +80,8 @@ async fn metadata(ctx: &Ctx, listener: usize, version: i16, req: MetadataRequest
                 .registry
                 .all()
                 .iter()
-                .map(|t| found(ctx, version, t))
+                .filter(|t| describable(&t.name))
+                .map(|t| found(t))
                 .collect();
             return resp;
         }
@@ -81,7 +105,13 @@ async fn metadata(ctx: &Ctx, listener: usize, version: i16, req: MetadataRequest
         let names: Vec<String> = wanted
             .iter()
             .filter_map(|w| match w {
-                Wanted::Name(n) if ctx.registry.get(n).is_none() => Some(n.clone()),
+                Wanted::Name(n)
+                    if ctx.registry.get(n).is_none()
+                        && describable(n)
+                        && may_create_as(ctx, who, n) =>
+                {
+                    Some(n.clone())
+                }
                 _ => None,
             })
             .collect();
@@ -95,13 +125,19 @@ async fn metadata(ctx: &Ctx, listener: usize, version: i16, req: MetadataRequest
         .into_iter()
         .map(|w| match w {
             Wanted::Id(id) => match ctx.registry.get_by_id(&id) {
-                Some(t) => found(ctx, version, &t),
+                Some(t) if !describable(&t.name) => {
+                    let mut e = refused(None);
+                    e.topic_id = id;
+                    e
+                }
+                Some(t) => found(&t),
                 None => {
                     let mut e = missing(version, &ResponseError::UnknownTopicId.into(), None);
                     e.topic_id = id;
                     e
                 }
             },
+            Wanted::Name(name) if !describable(&name) => refused(Some(&name)),
             Wanted::Name(name) => {
                 let outcome = match created.get(&name) {
                     Some(r) => r.clone(),
@@ -111,7 +147,7 @@ async fn metadata(ctx: &Ctx, listener: usize, version: i16, req: MetadataRequest
                         .ok_or(ResponseError::UnknownTopicOrPartition.into()),
                 };
                 match outcome {
-                    Ok(t) => found(ctx, version, &t),
+                    Ok(t) => found(&t),
                     Err(e) => missing(version, &e, Some(&name)),
                 }
             }

@@ -15,6 +15,7 @@
 //! defaults, so the encoder accepts them); error codes come from `kafka_protocol::ResponseError`
 //! through [`KafkaError`].
 
+pub mod acl_common;
 mod topics;
 mod txn_common;
 mod unsupported;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 use kafka_protocol::messages::{ApiKey, RequestKind, ResponseKind, TopicName};
 use kafka_protocol::protocol::StrBytes;
 
+use crate::acl::Authorizer;
 use crate::auth::{Authenticator, Session};
 use crate::config::BrokerConfig;
 use crate::error::KafkaError;
@@ -50,6 +52,8 @@ pub struct Ctx {
     pub auth: Authenticator,
     /// TLS configuration of SSL and SASL_SSL listeners (None when there are none).
     pub tls: Option<Arc<crate::net::Tls>>,
+    /// Kafka ACLs (allows everything when authorization is off).
+    pub authz: Authorizer,
 }
 
 /// Who sent a request: the client id of its header and the peer address, as Kafka reports them
@@ -92,6 +96,9 @@ macro_rules! apis {
 
         /// Handle one decoded request.
         pub async fn dispatch(call: Call<'_>, req: RequestKind) -> Result<Reply, Unserved> {
+            if let Some(e) = acl_common::gate(&call, &req) {
+                return refuse(call.version, req, &e).map(ready).ok_or(Unserved);
+            }
             match req {
                 $(RequestKind::$kind(r) => Ok($module::handle(&call, r).await),)*
                 _ => Err(Unserved),
@@ -134,6 +141,9 @@ apis! {
     AddOffsetsToTxn => add_offsets_to_txn,
     EndTxn => end_txn,
     TxnOffsetCommit => txn_offset_commit,
+    DescribeAcls => describe_acls,
+    CreateAcls => create_acls,
+    DeleteAcls => delete_acls,
     DescribeConfigs => describe_configs,
     AlterConfigs => alter_configs,
     DescribeLogDirs => describe_log_dirs,

@@ -9,7 +9,9 @@ use kafka_protocol::messages::offset_fetch_response::{
 };
 use kafka_protocol::messages::{OffsetFetchRequest, OffsetFetchResponse, ResponseKind};
 
+use super::acl_common::allowed;
 use super::{dedup_by, dedup_partitions, ready, str_bytes, topic_name, Call, Reply};
+use crate::acl::{Operation, ResourceType};
 use crate::error::{code_or_none, KafkaError};
 use crate::group::FetchedPartition;
 
@@ -34,7 +36,7 @@ pub(super) async fn handle(c: &Call<'_>, mut req: OffsetFetchRequest) -> Reply {
                 .collect()
         });
         let stable = version >= 7 && req.require_stable;
-        let fetched = ctx.groups.fetch_offsets(&req.group_id.0, topics, stable);
+        let fetched = describable(c, ctx.groups.fetch_offsets(&req.group_id.0, topics, stable));
         resp.topics = v1_topics(version, fetched);
         return ready(ResponseKind::OffsetFetch(resp));
     }
@@ -47,9 +49,11 @@ pub(super) async fn handle(c: &Call<'_>, mut req: OffsetFetchRequest) -> Reply {
                     .map(|t| (t.name.0.to_string(), t.partition_indexes))
                     .collect()
             });
-            let fetched = ctx
-                .groups
-                .fetch_offsets(&g.group_id.0, topics, req.require_stable);
+            let fetched = describable(
+                c,
+                ctx.groups
+                    .fetch_offsets(&g.group_id.0, topics, req.require_stable),
+            );
             let mut out = OffsetFetchResponseGroup::default();
             out.group_id = g.group_id;
             out.topics = v8_topics(fetched);
@@ -57,6 +61,13 @@ pub(super) async fn handle(c: &Call<'_>, mut req: OffsetFetchRequest) -> Reply {
         })
         .collect();
     ready(ResponseKind::OffsetFetch(resp))
+}
+
+/// The topics the caller may DESCRIBE: a request for all of a group's offsets leaves the others
+/// out, as Kafka does (named topics were checked before the handler ran).
+fn describable(c: &Call<'_>, mut fetched: Fetched) -> Fetched {
+    fetched.retain(|(name, _)| allowed(c, Operation::Describe, ResourceType::Topic, name));
+    fetched
 }
 
 fn v1_topics(version: i16, fetched: Fetched) -> Vec<OffsetFetchResponseTopic> {

@@ -20,8 +20,10 @@ use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
 use tokio::sync::{oneshot, Semaphore};
 
+use super::acl_common::{allowed, denied, may_create};
 use super::topics::ensure_topics;
 use super::{message, ready, Call, Ctx, Reply};
+use crate::acl::{Operation, ResourceType};
 use crate::error::{KafkaError, KafkaResult};
 use crate::log::{configs, Topic};
 use crate::protocol::batch::{self, BatchInfo};
@@ -81,6 +83,12 @@ pub(super) async fn handle(c: &Call<'_>, req: ProduceRequest) -> Reply {
     }
 
     let transactional = req.transactional_id.is_some();
+    if let Some(id) = &req.transactional_id {
+        if !allowed(c, Operation::Write, ResourceType::TransactionalId, id) {
+            let e = denied(ResourceType::TransactionalId);
+            return ready(ResponseKind::Produce(refuse(version, req, &e)));
+        }
+    }
     let mut layout: Layout = Vec::new();
     let mut appends: Vec<Append> = Vec::new();
     let names: Vec<String> = req
@@ -88,7 +96,7 @@ pub(super) async fn handle(c: &Call<'_>, req: ProduceRequest) -> Reply {
         .iter()
         .map(|t| t.name.0.to_string())
         .collect();
-    let topics = resolve(ctx, &names).await;
+    let topics = resolve(c, &names).await;
     // Each partition's records, validated off the network threads (see `validate`).
     let mut work: Vec<(Arc<Topic>, i32, Option<Bytes>)> = Vec::new();
     for (t, topic) in req.topic_data.into_iter().zip(topics) {
@@ -165,19 +173,38 @@ pub(super) async fn handle(c: &Call<'_>, req: ProduceRequest) -> Reply {
 }
 
 /// Each topic of the request, created when unknown and auto-creation is on.
-async fn resolve(ctx: &Ctx, names: &[String]) -> Vec<KafkaResult<Arc<Topic>>> {
-    if ctx.config.auto_create_topics {
-        ensure_topics(ctx, names).await
-    } else {
-        names
-            .iter()
-            .map(|n| {
-                ctx.registry
-                    .get(n)
-                    .ok_or(ResponseError::UnknownTopicOrPartition.into())
-            })
-            .collect()
-    }
+/// The topics produced to: TOPIC_AUTHORIZATION_FAILED without WRITE (whether or not the topic
+/// exists), created when auto-creation is on and the caller may CREATE it.
+async fn resolve(c: &Call<'_>, names: &[String]) -> Vec<KafkaResult<Arc<Topic>>> {
+    let ctx = c.ctx;
+    let writable: Vec<bool> = names
+        .iter()
+        .map(|n| allowed(c, Operation::Write, ResourceType::Topic, n))
+        .collect();
+    let creatable: Vec<String> = names
+        .iter()
+        .zip(&writable)
+        .filter(|(n, w)| **w && ctx.config.auto_create_topics && may_create(c, n))
+        .map(|(n, _)| n.clone())
+        .collect();
+    let mut created = ensure_topics(ctx, &creatable).await.into_iter();
+    names
+        .iter()
+        .zip(writable)
+        .map(|(n, w)| {
+            if !w {
+                return Err(denied(ResourceType::Topic));
+            }
+            if creatable.contains(n) {
+                if let Some(r) = created.next() {
+                    return r;
+                }
+            }
+            ctx.registry
+                .get(n)
+                .ok_or(ResponseError::UnknownTopicOrPartition.into())
+        })
+        .collect()
 }
 
 fn max_message_bytes(topic: &Topic) -> usize {

@@ -106,6 +106,18 @@ pub fn start(
                     }
                     let bound = listeners.iter().map(|l| l.local_addr()).collect();
                     let _ = ready_tx.send(bound);
+                    if ctx.authz.enabled() {
+                        // Connections wait in the backlog until the first ACL state is read.
+                        if let Err(e) = crate::broker::acl_common::refresh(&ctx).await {
+                            eprintln!(
+                                "pg_kafka: cannot read the ACLs ({e}): only retries until they are"
+                            );
+                        }
+                        tokio::spawn(crate::broker::acl_common::refresh_loop(
+                            ctx.clone(),
+                            stop_rx.clone(),
+                        ));
+                    }
                     // Session timers of recovered group members run from now on.
                     ctx.groups.start();
                     on_start();

@@ -160,6 +160,27 @@ pub static TABLE: &[ApiRow] = &[
         &schema::txn_offset_commit::TXN_OFFSET_COMMIT,
     ),
     row(
+        ApiKey::DescribeAcls,
+        1,
+        3,
+        1,
+        &schema::describe_acls::DESCRIBE_ACLS,
+    ),
+    row(
+        ApiKey::CreateAcls,
+        1,
+        3,
+        1,
+        &schema::create_acls::CREATE_ACLS,
+    ),
+    row(
+        ApiKey::DeleteAcls,
+        1,
+        3,
+        1,
+        &schema::delete_acls::DELETE_ACLS,
+    ),
+    row(
         ApiKey::DescribeConfigs,
         1,
         4,

@@ -10,6 +10,7 @@ use super::{
     AbortedTxnRow, BatchMeta, GroupRow, OffsetRow, PartitionRow, ProducerBatchRow, ProducerRow,
     RoleRow, Snapshot, Store, StoreError, TopicRow, TxnRow, WriteSet, PRODUCER_BATCHES_KEPT,
 };
+use crate::acl::{AclBinding, AclFilter, AclState};
 use crate::log::Batch;
 use crate::protocol::batch::attributes;
 
@@ -27,6 +28,10 @@ pub struct MemStore {
     aborted: Vec<AbortedTxnRow>,
     /// Roles logins look up (tests fill it).
     pub roles: BTreeMap<String, RoleRow>,
+    /// Role → roles it is a member of (tests fill it).
+    pub memberships: BTreeMap<String, Vec<String>>,
+    /// ACL bindings, with who created them.
+    pub acls: BTreeMap<AclBinding, String>,
     /// When set, the next commit fails with this message.
     pub fail_next_commit: Option<String>,
     /// Commits that succeeded.
@@ -331,6 +336,59 @@ impl Store for MemStore {
 
     fn role(&mut self, name: &str) -> Result<Option<RoleRow>, StoreError> {
         Ok(self.roles.get(name).cloned())
+    }
+
+    fn acl_state(&mut self, limit: usize) -> Result<AclState, StoreError> {
+        let named: std::collections::HashSet<&str> = self
+            .acls
+            .keys()
+            .filter_map(|b| b.principal.strip_prefix("User:"))
+            .collect();
+        Ok(AclState {
+            bindings: self.acls.keys().take(limit).cloned().collect(),
+            superusers: self
+                .roles
+                .iter()
+                .filter(|(_, r)| r.superuser)
+                .map(|(n, _)| n.clone())
+                .collect(),
+            member_of: self
+                .memberships
+                .iter()
+                .map(|(m, gs)| {
+                    let gs = gs.iter().filter(|g| named.contains(g.as_str())).cloned();
+                    (m.clone(), gs.collect())
+                })
+                .collect(),
+            truncated: self.acls.len() > limit,
+        })
+    }
+
+    fn create_acls(&mut self, bindings: &[AclBinding], by: &str) -> Result<(), StoreError> {
+        if let Some(m) = self.fail_next_commit.take() {
+            return Err(StoreError(m));
+        }
+        for b in bindings {
+            self.acls.entry(b.clone()).or_insert_with(|| by.to_owned());
+        }
+        Ok(())
+    }
+
+    fn delete_acls(&mut self, filters: &[AclFilter]) -> Result<Vec<Vec<AclBinding>>, StoreError> {
+        if let Some(m) = self.fail_next_commit.take() {
+            return Err(StoreError(m));
+        }
+        Ok(filters
+            .iter()
+            .map(|f| {
+                let gone: Vec<AclBinding> =
+                    self.acls.keys().filter(|b| f.matches(b)).cloned().collect();
+                for b in &gone {
+                    self.acls.remove(b);
+                }
+                gone
+            })
+            .collect())
     }
 
     fn scram_roles(&mut self, limit: usize) -> Result<Vec<(String, String)>, StoreError> {

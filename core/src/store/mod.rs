@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
+use crate::acl::{AclBinding, AclFilter, AclState};
+
 use crate::log::Batch;
 
 pub use mem::MemStore;
@@ -347,4 +349,16 @@ pub trait Store {
     fn role(&mut self, name: &str) -> Result<Option<RoleRow>, StoreError>;
     /// (name, verifier) of up to `limit` roles with a SCRAM-SHA-256 password, by name.
     fn scram_roles(&mut self, limit: usize) -> Result<Vec<(String, String)>, StoreError>;
+    /// Up to `limit` ACL bindings (`truncated` when there are more), the superusers, and for
+    /// each role the roles it is a member of that some binding names.
+    fn acl_state(&mut self, limit: usize) -> Result<AclState, StoreError>;
+    /// Add ACL bindings, as `by` (a principal); bindings already stored are left as they are.
+    fn create_acls(&mut self, bindings: &[AclBinding], by: &str) -> Result<(), StoreError>;
+    /// Remove the bindings each filter matches, in one transaction; per filter, what it removed
+    /// (a binding two filters match is reported by the first).
+    fn delete_acls(&mut self, filters: &[AclFilter]) -> Result<Vec<Vec<AclBinding>>, StoreError>;
 }
+
+/// Most ACL bindings read into memory; past this only superusers are authorized (see
+/// [`AclState::truncated`]).
+pub const MAX_ACL_BINDINGS: usize = 100_000;

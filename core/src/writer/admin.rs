@@ -129,6 +129,16 @@ impl Writer {
             Command::Clean { step, reply } => {
                 let _ = reply.send(self.clean(store, step));
             }
+            Command::CreateAcls {
+                bindings,
+                by,
+                reply,
+            } => {
+                let _ = reply.send(store.create_acls(&bindings, &by));
+            }
+            Command::DeleteAcls { filters, reply } => {
+                let _ = reply.send(store.delete_acls(&filters));
+            }
             Command::Produce { .. }
             | Command::Groups { .. }
             | Command::Read(_)

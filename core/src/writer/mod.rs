@@ -29,10 +29,11 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+use crate::acl::{AclBinding, AclFilter};
 use crate::error::KafkaResult;
 use crate::log::{Batch, Registry, Topic};
 use crate::protocol::batch;
-use crate::store::{ExpiredOffset, GroupRow, OffsetRow, Store};
+use crate::store::{ExpiredOffset, GroupRow, OffsetRow, Store, StoreError};
 
 pub use admin::{AdminResult, NewTopic};
 pub use admin_configs::{ConfigChange, DeleteRecordsResult, RecordsDeletion};
@@ -140,6 +141,17 @@ pub enum Command {
     DeleteRecords {
         deletions: Vec<RecordsDeletion>,
         reply: oneshot::Sender<Vec<DeleteRecordsResult>>,
+    },
+    /// Add ACL bindings as the principal `by` (CreateAcls).
+    CreateAcls {
+        bindings: Vec<AclBinding>,
+        by: String,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
+    /// Remove the ACL bindings each filter matches (DeleteAcls).
+    DeleteAcls {
+        filters: Vec<AclFilter>,
+        reply: oneshot::Sender<Result<Vec<Vec<AclBinding>>, StoreError>>,
     },
     /// A read that memory cannot answer.
     Read(ReadQuery),

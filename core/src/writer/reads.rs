@@ -4,8 +4,9 @@
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+use crate::acl::AclState;
 use crate::log::Batch;
-use crate::store::{BatchMeta, RoleRow, Store, StoreError};
+use crate::store::{BatchMeta, RoleRow, Store, StoreError, MAX_ACL_BINDINGS};
 
 /// Largest chunk one stored read returns, whatever the client asked for.
 pub const MAX_READ_CHUNK: usize = 8 * 1024 * 1024;
@@ -55,6 +56,10 @@ pub enum ReadQuery {
     ScramRoles {
         reply: oneshot::Sender<Result<Vec<(String, String)>, StoreError>>,
     },
+    /// ACL bindings, superusers and role membership (the authorizer's state, DescribeAcls).
+    Acls {
+        reply: oneshot::Sender<Result<AclState, StoreError>>,
+    },
 }
 
 impl ReadQuery {
@@ -68,6 +73,7 @@ impl ReadQuery {
             ReadQuery::Meta { reply, .. } => reply.is_closed(),
             ReadQuery::Role { reply, .. } => reply.is_closed(),
             ReadQuery::ScramRoles { reply } => reply.is_closed(),
+            ReadQuery::Acls { reply } => reply.is_closed(),
         }
     }
 }
@@ -120,6 +126,9 @@ pub(super) fn serve<S: Store>(store: &mut S, q: ReadQuery) {
         }
         ReadQuery::ScramRoles { reply } => {
             let _ = reply.send(store.scram_roles(MAX_META_ROWS));
+        }
+        ReadQuery::Acls { reply } => {
+            let _ = reply.send(store.acl_state(MAX_ACL_BINDINGS));
         }
     }
 }

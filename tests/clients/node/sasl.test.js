@@ -47,12 +47,24 @@ function newPassword() {
   return `pw-${crypto.randomBytes(18).toString('base64url')}`;
 }
 
+const CLIENTS_ROLE = 'pgkafka_test_clients';
 const madeRoles = [];
 function createRole(tag) {
   const name = `kafka_sasl_js_${tag}_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
   const password = newPassword();
   madeRoles.push(name);
   sql(`SET password_encryption = 'scram-sha-256'; CREATE ROLE ${name} LOGIN PASSWORD '${password}'`);
+  // The test cluster checks ACLs: the role may do anything through Kafka as a member of a role
+  // granted ALL everywhere.
+  sql(`DO $$ BEGIN
+         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${CLIENTS_ROLE}') THEN
+           CREATE ROLE ${CLIENTS_ROLE} NOLOGIN;
+         END IF;
+       END $$;
+       SELECT kafka.grant_acl('${CLIENTS_ROLE}', 'ALL', t, '*')
+         FROM unnest(ARRAY['TOPIC', 'GROUP', 'TRANSACTIONAL_ID']) AS t;
+       SELECT kafka.grant_acl('${CLIENTS_ROLE}', 'ALL', 'CLUSTER');
+       GRANT ${CLIENTS_ROLE} TO ${name}`);
   return { name, password };
 }
 

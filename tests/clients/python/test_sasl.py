@@ -83,6 +83,23 @@ def split_addr(addr):
 
 Role = namedtuple("Role", "name password")
 
+# The test cluster checks ACLs: a role that only tests logins is made a member of this one,
+# which may do anything through Kafka (test_acl.py makes roles without it).
+CLIENTS_ROLE = "pgkafka_test_clients"
+
+
+def grant_clients(role):
+    """Let `role` do anything through Kafka: membership in a role that has ALL everywhere."""
+    sql(f"""DO $$ BEGIN
+              IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{CLIENTS_ROLE}') THEN
+                  CREATE ROLE {CLIENTS_ROLE} NOLOGIN;
+              END IF;
+            END $$;
+            SELECT kafka.grant_acl('{CLIENTS_ROLE}', 'ALL', t, '*')
+              FROM unnest(ARRAY['TOPIC', 'GROUP', 'TRANSACTIONAL_ID']) AS t;
+            SELECT kafka.grant_acl('{CLIENTS_ROLE}', 'ALL', 'CLUSTER');
+            GRANT {CLIENTS_ROLE} TO {role}""")
+
 
 def new_password():
     # token_urlsafe never yields a quote or a backslash, so it goes into SQL as a plain literal.
@@ -103,12 +120,12 @@ def roles():
     The password is a new random one unless given; password=None makes a role without one.
     encryption is password_encryption for the CREATE ROLE; verifier gives a precomputed SCRAM
     verifier instead of the cleartext (which then never reaches Postgres); attrs are the role's
-    other options.
+    other options; acls=False leaves it without any Kafka ACL.
     """
     made = []
 
     def create(tag="user", password=NEW, attrs="LOGIN", encryption="scram-sha-256",
-               verifier=None):
+               verifier=None, acls=True):
         name = new_role_name(tag)
         if password is NEW:
             password = new_password()
@@ -120,6 +137,8 @@ def roles():
         else:
             clause = ""
         sql(f"SET password_encryption = '{encryption}'; CREATE ROLE {name} {attrs}{clause}")
+        if acls:
+            grant_clients(name)
         return Role(name, password)
 
     yield create

@@ -21,6 +21,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from conftest import PATIENCE, unique
 from test_cleaner import sql
 from test_confluent_kafka import group_consumer
+from test_sasl import grant_clients
 
 SSL_BOOTSTRAP = os.environ.get("PG_KAFKA_SSL_BOOTSTRAP")
 SASL_SSL_BOOTSTRAP = os.environ.get("PG_KAFKA_SASL_SSL_BOOTSTRAP")
@@ -113,6 +114,7 @@ def role():
     def create(attrs="LOGIN", password="tls-pw-0123"):
         name = f"kafka_tls_{os.getpid()}_{len(made)}_{int(time.time() * 1000) % 100000}"
         sql(f"CREATE ROLE {name} {attrs} PASSWORD '{password}'")
+        grant_clients(name)
         made.append(name)
         return name, password
 

@@ -535,7 +535,10 @@ fn security_scenarios(count: usize) {
     pg_client()
         .batch_execute(&format!(
             "DO $$ BEGIN CREATE ROLE {user} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
-             SET password_encryption = 'scram-sha-256'; ALTER ROLE {user} PASSWORD '{password}'"
+             SET password_encryption = 'scram-sha-256'; ALTER ROLE {user} PASSWORD '{password}';
+             SELECT kafka.grant_acl('{user}', 'ALL', t, '*')
+               FROM unnest(ARRAY['TOPIC', 'GROUP', 'TRANSACTIONAL_ID']) AS t;
+             SELECT kafka.grant_acl('{user}', 'ALL', 'CLUSTER')"
         ))
         .expect("create the bench role");
     produce_over(1024, count, &[], "_plaintext");

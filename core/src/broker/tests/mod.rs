@@ -1,6 +1,7 @@
 //! Handler tests: each file drives one concept through `dispatch` against a real writer over a
 //! `MemStore` (see `testkit`), and checks what a client would see.
 
+mod acls;
 mod amplification;
 mod classic_groups;
 mod cleaner;

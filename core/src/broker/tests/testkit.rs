@@ -81,6 +81,10 @@ fn harness_on(config: BrokerConfig, cache_budget: usize, mut store: MemStore) ->
     ));
     Harness {
         ctx: Arc::new(Ctx {
+            authz: crate::acl::Authorizer::with_super_users(
+                config.authorization,
+                &config.super_users,
+            ),
             config,
             registry,
             bridge,
@@ -133,6 +137,7 @@ pub fn group_harness(limits: Limits) -> Harness {
             groups,
             auth: Default::default(),
             tls: None,
+            authz: crate::acl::Authorizer::new(false),
         }),
         store,
         stop: Arc::new(AtomicBool::new(false)),
@@ -170,6 +175,10 @@ impl Harness {
             groups,
             auth: Default::default(),
             tls: None,
+            authz: crate::acl::Authorizer::with_super_users(
+                self.ctx.config.authorization,
+                &self.ctx.config.super_users,
+            ),
         });
     }
 

@@ -68,7 +68,8 @@ fn every_api_version_round_trips_through_the_guard() {
     // DeleteRecords, ElectLeaders, ListPartitionReassignments; then InitProducerId,
     // AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit, DescribeProducers,
     // DescribeTransactions, ListTransactions; then SaslHandshake and SaslAuthenticate, then
-    // DescribeUserScramCredentials and AlterUserScramCredentials.
+    // DescribeUserScramCredentials and AlterUserScramCredentials; then DescribeAcls, CreateAcls
+    // and DeleteAcls.
     assert_eq!(
         checked,
         9 + 13
@@ -85,6 +86,7 @@ fn every_api_version_round_trips_through_the_guard() {
             + (6 + 4 + 5 + 6 + 6 + 1 + 1 + 3)
             + (2 + 3)
             + (1 + 1)
+            + (3 + 3 + 3)
     );
 }
 

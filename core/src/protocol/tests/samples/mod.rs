@@ -122,6 +122,40 @@ pub fn request(key: ApiKey, v: i16) -> RequestKind {
                         .with_salted_password(Bytes::from_static(&[7; 32]))]),
             )
         }
+        ApiKey::DescribeAcls => RequestKind::DescribeAcls(
+            DescribeAclsRequest::default()
+                .with_resource_type_filter(2)
+                .with_resource_name_filter(Some(StrBytes::from_static_str("orders")))
+                .with_pattern_type_filter(3)
+                .with_principal_filter(Some(StrBytes::from_static_str("User:alice")))
+                .with_host_filter(None)
+                .with_operation(1)
+                .with_permission_type(1),
+        ),
+        ApiKey::CreateAcls => {
+            RequestKind::CreateAcls(CreateAclsRequest::default().with_creations(vec![
+            create_acls_request::AclCreation::default()
+                .with_resource_type(2)
+                .with_resource_name(StrBytes::from_static_str("orders"))
+                .with_resource_pattern_type(4)
+                .with_principal(StrBytes::from_static_str("User:alice"))
+                .with_host(StrBytes::from_static_str("*"))
+                .with_operation(3)
+                .with_permission_type(3),
+        ]))
+        }
+        ApiKey::DeleteAcls => {
+            RequestKind::DeleteAcls(DeleteAclsRequest::default().with_filters(vec![
+            delete_acls_request::DeleteAclsFilter::default()
+                .with_resource_type_filter(1)
+                .with_resource_name_filter(None)
+                .with_pattern_type_filter(2)
+                .with_principal_filter(Some(StrBytes::from_static_str("User:bob")))
+                .with_host_filter(Some(StrBytes::from_static_str("*")))
+                .with_operation(2)
+                .with_permission_type(2),
+        ]))
+        }
         other => panic!("no sample for {other:?}"),
     }
 }

@@ -1,0 +1,1 @@
+DELETE FROM kafka.acl_bindings WHERE acl_id = ANY($1)
