@@ -1,6 +1,7 @@
 -- pg_kafka 0.1.0 -> 0.2.0: Kafka ACLs kept in kafka.acl_bindings and managed from SQL
 -- (kafka.grant_acl, kafka.revoke_acl, the kafka.acls view); kafka.acl_allows, Kafka's decision
--- for a role; record access filtered by it; search_path pinned on every SQL function.
+-- for a role; record access filtered by it; the audit log of administrative requests; search_path
+-- pinned on every SQL function.
 --
 -- A fresh install runs this file too, after the 0.1.0 objects (src/pg/sql.rs), so an upgraded
 -- database and a new one hold the same objects.
@@ -33,10 +34,36 @@ CREATE TABLE kafka.acl_bindings (
 COMMENT ON TABLE kafka.acl_bindings IS
     'Kafka ACLs checked by pg_kafka when pg_kafka.authorization is on; changes apply within a second.';
 
+-- Dumped with the data (pg_dump), as the other kafka tables; identity sequences too.
+SELECT pg_catalog.pg_extension_config_dump('kafka.acl_bindings', '');
+SELECT pg_catalog.pg_extension_config_dump('kafka.acl_bindings_acl_id_seq', '');
+
 CREATE VIEW kafka.acls AS
 SELECT acl_id, principal, permission, operation, resource_type, resource_name, pattern_type, host,
        created_at, created_by
   FROM kafka.acl_bindings;
+
+-- One row per resource an administrative Kafka request named (CreateTopics, DeleteTopics,
+-- CreatePartitions, AlterConfigs, IncrementalAlterConfigs, DeleteRecords, CreateAcls, DeleteAcls,
+-- DeleteGroups, OffsetDelete), refused ones included, written by the worker right after it
+-- answered. The table is the DBA's to prune (DELETE ... WHERE at < ...).
+CREATE TABLE kafka.audit_log (
+    audit_id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at             timestamptz NOT NULL DEFAULT now(),
+    principal      text NOT NULL,
+    client_address text NOT NULL,
+    client_id      text NOT NULL,
+    action         text NOT NULL,
+    resource_type  text NOT NULL,
+    resource_name  text NOT NULL,
+    outcome        text NOT NULL,
+    detail         jsonb NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_log_at ON kafka.audit_log (at);
+SELECT pg_catalog.pg_extension_config_dump('kafka.audit_log', '');
+SELECT pg_catalog.pg_extension_config_dump('kafka.audit_log_audit_id_seq', '');
+COMMENT ON TABLE kafka.audit_log IS
+    'Administrative Kafka requests, per resource, with principal, client and outcome (OK or the Kafka error).';
 
 -- Add a binding (an existing equal one is kept); returns its acl_id. The principal may be given
 -- as a role name or as User:<role>; the names in any case.
@@ -205,12 +232,13 @@ BEGIN
     END IF;
 END
 $$;
-REVOKE ALL ON kafka.acl_bindings, kafka.acls, kafka.readable_batches, kafka.records FROM PUBLIC;
+REVOKE ALL ON kafka.acl_bindings, kafka.acls, kafka.readable_batches, kafka.records,
+              kafka.audit_log FROM PUBLIC;
 REVOKE ALL ON FUNCTION kafka.grant_acl(text, text, text, text, text, text, text),
                        kafka.revoke_acl(text, text, text, text, text, text, text),
                        kafka.acl_binding_of(text, text, text, text, text, text, text),
                        kafka.acl_allows(name, text, text, text) FROM PUBLIC;
-GRANT SELECT ON kafka.acls TO kafka_admin;
+GRANT SELECT ON kafka.acls, kafka.audit_log TO kafka_admin;
 GRANT EXECUTE ON FUNCTION kafka.grant_acl(text, text, text, text, text, text, text),
                           kafka.revoke_acl(text, text, text, text, text, text, text)
    TO kafka_admin;

@@ -362,6 +362,10 @@ impl Store for SpiStore {
         in_txn(|| Spi::connect_mut(|client| store_acls::create_acls(client, bindings, by)))
     }
 
+    fn append_audit(&mut self, rows: &[pg_kafka_core::store::AuditRow]) -> Result<(), StoreError> {
+        in_txn(|| Spi::connect_mut(|client| store_acls::append_audit(client, rows)))
+    }
+
     fn delete_acls(&mut self, filters: &[AclFilter]) -> Result<Vec<Vec<AclBinding>>, StoreError> {
         in_txn(|| {
             Spi::connect_mut(|client| store_acls::delete_acls(client, filters, MAX_ACL_BINDINGS))

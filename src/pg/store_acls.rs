@@ -1,6 +1,7 @@
 //! Kafka ACLs in `kafka.acl_bindings`, and what the authorizer needs of `pg_roles`: the
 //! superusers, and for each role the roles it is a member of (with INHERIT, as `pg_has_role`
-//! USAGE says) that some binding names. Read at start and every second.
+//! USAGE says) that some binding names. Read at start and every second. Also the audit rows of
+//! administrative requests (`kafka.audit_log`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -83,6 +84,27 @@ pub(crate) fn create_acls(
         by.into(),
     ];
     client.update(query!("insert_acls"), None, &args)?;
+    Ok(())
+}
+
+pub(crate) fn append_audit(
+    client: &mut SpiClient<'_>,
+    rows: &[pg_kafka_core::store::AuditRow],
+) -> SpiResult<()> {
+    type Row = pg_kafka_core::store::AuditRow;
+    let column =
+        |f: fn(&Row) -> &String| rows.iter().map(|r| f(r).clone()).collect::<Vec<String>>();
+    let args: [DatumWithOid; 8] = [
+        column(|r| &r.principal).into(),
+        column(|r| &r.client_address).into(),
+        column(|r| &r.client_id).into(),
+        column(|r| &r.action).into(),
+        column(|r| &r.resource_type).into(),
+        column(|r| &r.resource_name).into(),
+        column(|r| &r.outcome).into(),
+        column(|r| &r.detail).into(),
+    ];
+    client.update(query!("insert_audit"), None, &args)?;
     Ok(())
 }
 

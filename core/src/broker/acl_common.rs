@@ -9,6 +9,7 @@
 //! The installed ACL state is read from the store at start and every second ([`refresh`]).
 
 use kafka_protocol::messages::RequestKind;
+use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
 use tokio::sync::oneshot;
 
@@ -149,13 +150,19 @@ fn topic_of(ctx: &Ctx, name: &str, id: &uuid::Uuid) -> Option<String> {
     ctx.registry.get_by_id(id).map(|t| t.name.clone())
 }
 
-/// A config resource's ACL resource: topics are topics, groups groups, the rest the cluster.
-fn config_resource(resource_type: i8, name: &str) -> (ResourceType, String) {
-    match resource_type {
-        2 => (Topic, name.to_owned()),
-        32 => (Group, name.to_owned()),
-        _ => (Cluster, CLUSTER_NAME.to_owned()),
-    }
+/// `op` on each config resource (type code, name): topics are topics, groups groups, the rest
+/// (brokers, loggers) the cluster.
+fn configs<'a>(
+    op: Operation,
+    resources: impl Iterator<Item = (i8, &'a StrBytes)>,
+) -> Vec<(Operation, ResourceType, String)> {
+    resources
+        .map(|(resource_type, name)| match resource_type {
+            2 => (op, Topic, name.to_string()),
+            32 => (op, Group, name.to_string()),
+            _ => (op, Cluster, CLUSTER_NAME.to_owned()),
+        })
+        .collect()
 }
 
 /// What a request needs, for the APIs the gate covers: (operation, type, name) triples.
@@ -248,30 +255,24 @@ fn needs(ctx: &Ctx, req: &RequestKind) -> Vec<(Operation, ResourceType, String)>
             out.extend(r.topics.iter().map(|t| topic(Read, &t.name)));
             out
         }
-        RequestKind::DescribeConfigs(r) => r
-            .resources
-            .iter()
-            .map(|x| {
-                let (t, n) = config_resource(x.resource_type, &x.resource_name);
-                (DescribeConfigs, t, n)
-            })
-            .collect(),
-        RequestKind::AlterConfigs(r) => r
-            .resources
-            .iter()
-            .map(|x| {
-                let (t, n) = config_resource(x.resource_type, &x.resource_name);
-                (AlterConfigs, t, n)
-            })
-            .collect(),
-        RequestKind::IncrementalAlterConfigs(r) => r
-            .resources
-            .iter()
-            .map(|x| {
-                let (t, n) = config_resource(x.resource_type, &x.resource_name);
-                (AlterConfigs, t, n)
-            })
-            .collect(),
+        RequestKind::DescribeConfigs(r) => configs(
+            DescribeConfigs,
+            r.resources
+                .iter()
+                .map(|x| (x.resource_type, &x.resource_name)),
+        ),
+        RequestKind::AlterConfigs(r) => configs(
+            AlterConfigs,
+            r.resources
+                .iter()
+                .map(|x| (x.resource_type, &x.resource_name)),
+        ),
+        RequestKind::IncrementalAlterConfigs(r) => configs(
+            AlterConfigs,
+            r.resources
+                .iter()
+                .map(|x| (x.resource_type, &x.resource_name)),
+        ),
         RequestKind::DescribeLogDirs(_) => vec![cluster(Describe)],
         RequestKind::CreatePartitions(r) => {
             r.topics.iter().map(|t| topic(Alter, &t.name)).collect()

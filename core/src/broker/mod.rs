@@ -16,6 +16,7 @@
 //! through [`KafkaError`].
 
 pub mod acl_common;
+mod audit;
 mod topics;
 mod txn_common;
 mod unsupported;
@@ -96,13 +97,23 @@ macro_rules! apis {
 
         /// Handle one decoded request.
         pub async fn dispatch(call: Call<'_>, req: RequestKind) -> Result<Reply, Unserved> {
-            if let Some(e) = acl_common::gate(&call, &req) {
-                return refuse(call.version, req, &e).map(ready).ok_or(Unserved);
-            }
-            match req {
-                $(RequestKind::$kind(r) => Ok($module::handle(&call, r).await),)*
-                _ => Err(Unserved),
-            }
+            let audit = audit::begin(&call, &req);
+            let reply = if let Some(e) = acl_common::gate(&call, &req) {
+                refuse(call.version, req, &e).map(ready).ok_or(Unserved)?
+            } else {
+                match req {
+                    $(RequestKind::$kind(r) => $module::handle(&call, r).await,)*
+                    _ => return Err(Unserved),
+                }
+            };
+            Ok(match audit {
+                None => reply,
+                Some(pending) => Box::pin(async move {
+                    let resp = reply.await;
+                    pending.finish(resp.as_ref()).await;
+                    resp
+                }),
+            })
         }
 
         /// The response to `req` at `version` that refuses all of it with `error`: the code on

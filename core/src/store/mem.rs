@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 use super::{
-    AbortedTxnRow, BatchMeta, GroupRow, OffsetRow, PartitionRow, ProducerBatchRow, ProducerRow,
-    RoleRow, Snapshot, Store, StoreError, TopicRow, TxnRow, WriteSet, PRODUCER_BATCHES_KEPT,
+    AbortedTxnRow, AuditRow, BatchMeta, GroupRow, OffsetRow, PartitionRow, ProducerBatchRow,
+    ProducerRow, RoleRow, Snapshot, Store, StoreError, TopicRow, TxnRow, WriteSet,
+    PRODUCER_BATCHES_KEPT,
 };
 use crate::acl::{AclBinding, AclFilter, AclState};
 use crate::log::Batch;
@@ -32,6 +33,8 @@ pub struct MemStore {
     pub memberships: BTreeMap<String, Vec<String>>,
     /// ACL bindings, with who created them.
     pub acls: BTreeMap<AclBinding, String>,
+    /// The audit log, oldest first.
+    pub audit: Vec<AuditRow>,
     /// When set, the next commit fails with this message.
     pub fail_next_commit: Option<String>,
     /// Commits that succeeded.
@@ -371,6 +374,11 @@ impl Store for MemStore {
         for b in bindings {
             self.acls.entry(b.clone()).or_insert_with(|| by.to_owned());
         }
+        Ok(())
+    }
+
+    fn append_audit(&mut self, rows: &[AuditRow]) -> Result<(), StoreError> {
+        self.audit.extend_from_slice(rows);
         Ok(())
     }
 

@@ -215,6 +215,24 @@ pub struct RoleRow {
     pub password: Option<String>,
 }
 
+/// One `kafka.audit_log` row: who asked for what on which resource, and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    /// `User:<role>` or `User:ANONYMOUS`.
+    pub principal: String,
+    pub client_address: String,
+    pub client_id: String,
+    /// The Kafka API (`CreateTopics`).
+    pub action: String,
+    /// `TOPIC`, `GROUP`, `BROKER`, ... as the request names the resource.
+    pub resource_type: String,
+    pub resource_name: String,
+    /// `OK`, or Kafka's error name (`TOPIC_AUTHORIZATION_FAILED`).
+    pub outcome: String,
+    /// JSON: what the request asked (partition counts, config names, ACL bindings, offsets).
+    pub detail: String,
+}
+
 /// How many recent batches per (producer, partition) sequence checks remember (Kafka's five).
 pub const PRODUCER_BATCHES_KEPT: usize = 5;
 
@@ -354,6 +372,8 @@ pub trait Store {
     fn acl_state(&mut self, limit: usize) -> Result<AclState, StoreError>;
     /// Add ACL bindings, as `by` (a principal); bindings already stored are left as they are.
     fn create_acls(&mut self, bindings: &[AclBinding], by: &str) -> Result<(), StoreError>;
+    /// Append audit rows, in one transaction.
+    fn append_audit(&mut self, rows: &[AuditRow]) -> Result<(), StoreError>;
     /// Remove the bindings each filter matches, in one transaction; per filter, what it removed
     /// (a binding two filters match is reported by the first).
     fn delete_acls(&mut self, filters: &[AclFilter]) -> Result<Vec<Vec<AclBinding>>, StoreError>;

@@ -139,6 +139,11 @@ impl Writer {
             Command::DeleteAcls { filters, reply } => {
                 let _ = reply.send(store.delete_acls(&filters));
             }
+            Command::Audit { rows } => {
+                if let Err(e) = store.append_audit(&rows) {
+                    eprintln!("pg_kafka: {} audit rows were not written: {e}", rows.len());
+                }
+            }
             Command::Produce { .. }
             | Command::Groups { .. }
             | Command::Read(_)

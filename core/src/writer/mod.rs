@@ -33,7 +33,7 @@ use crate::acl::{AclBinding, AclFilter};
 use crate::error::KafkaResult;
 use crate::log::{Batch, Registry, Topic};
 use crate::protocol::batch;
-use crate::store::{ExpiredOffset, GroupRow, OffsetRow, Store, StoreError};
+use crate::store::{AuditRow, ExpiredOffset, GroupRow, OffsetRow, Store, StoreError};
 
 pub use admin::{AdminResult, NewTopic};
 pub use admin_configs::{ConfigChange, DeleteRecordsResult, RecordsDeletion};
@@ -153,6 +153,8 @@ pub enum Command {
         filters: Vec<AclFilter>,
         reply: oneshot::Sender<Result<Vec<Vec<AclBinding>>, StoreError>>,
     },
+    /// Append audit rows (no answer; a failure is logged).
+    Audit { rows: Vec<AuditRow> },
     /// A read that memory cannot answer.
     Read(ReadQuery),
     /// Producer ids and transactions.

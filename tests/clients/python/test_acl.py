@@ -1,6 +1,6 @@
 """Kafka ACLs on Postgres roles, black box: allow, deny, prefixed, deny-wins, role membership,
-Metadata filtering, authorized operations, the ACL admin APIs, SQL management and record access
-from SQL by ACL.
+Metadata filtering, authorized operations, the ACL admin APIs, SQL management, record access
+from SQL by ACL, and the audit log of administrative requests.
 
 The test cluster runs with pg_kafka.authorization = on and User:ANONYMOUS (its PLAINTEXT
 listener) as a super user, so PLAINTEXT clients set up topics and data. The roles made here log
@@ -12,7 +12,7 @@ import time
 import pytest
 from confluent_kafka import KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation, AclPermissionType,
-                                   AdminClient, ResourcePatternType, ResourceType)
+                                   AdminClient, NewTopic, ResourcePatternType, ResourceType)
 
 from conftest import PATIENCE, unique
 from test_cleaner import sql
@@ -350,3 +350,23 @@ def test_describe_without_read_lists_offsets_but_fetch_is_refused(bootstrap, rol
         assert err is not None and err.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED, err
     finally:
         c.close()
+
+
+def test_admin_requests_and_their_refusals_are_in_the_audit_log(bootstrap, roles):
+    bob = roles("bob", acls=False)
+    name = unique("py-audit")
+    admin = AdminClient({"bootstrap.servers": bootstrap, "client.id": "audit-admin"})
+    admin.create_topics([NewTopic(name, 2, 1)])[name].result(timeout=PATIENCE)
+    bob_admin = AdminClient(ck_sasl("SCRAM-SHA-256", bob, **{"client.id": "audit-bob"}))
+    with pytest.raises(KafkaException):
+        bob_admin.delete_topics([name])[name].result(timeout=PATIENCE)
+    query = ("SELECT principal, client_id, action, outcome, coalesce(detail->>'partitions', '-') "
+             f"FROM kafka.audit_log WHERE resource_name = '{name}' ORDER BY audit_id")
+    eventually(lambda: len(sql(query)) == 2, "the audit rows were not written")
+    assert sql(query) == [
+        ["User:ANONYMOUS", "audit-admin", "CreateTopics", "OK", "2"],
+        [f"User:{bob.name}", "audit-bob", "DeleteTopics", "TOPIC_AUTHORIZATION_FAILED", "-"],
+    ]
+    # kafka_admin may read it; nobody else.
+    assert sql("SELECT has_table_privilege('kafka_admin', 'kafka.audit_log', 'SELECT'), "
+               "has_table_privilege('public', 'kafka.audit_log', 'SELECT')") == [["t", "f"]]

@@ -1,7 +1,7 @@
 """Extension upgrades: every earlier version's install script (sql/versions) followed by ALTER
 EXTENSION pg_kafka UPDATE gives exactly the objects a fresh install of the current version
-gives: tables, columns, constraints, indexes, views, functions with their settings, comments and
-privileges.
+gives: tables, columns, constraints, indexes, views, functions with their settings, comments,
+privileges and the tables pg_dump dumps with the data.
 
 Each side is made in a scratch database of the test cluster (the broker serves another one, so
 these schemas are never used by it).
@@ -60,6 +60,10 @@ UNION ALL
 SELECT 'type', t.typname, t.typtype::text, '', '', ''
   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
  WHERE n.nspname = 'kafka' AND t.typtype IN ('c', 'e', 'd') AND t.typrelid = 0
+UNION ALL
+SELECT 'dumped', c.relname, '', '', '', ''
+  FROM pg_extension e, unnest(e.extconfig) AS x(oid) JOIN pg_class c ON c.oid = x.oid
+ WHERE e.extname = 'pg_kafka'
 UNION ALL
 SELECT 'schema', nspname, coalesce(nspacl::text, ''), '', '', '' FROM pg_namespace
  WHERE nspname = 'kafka'

@@ -540,3 +540,64 @@ async fn offset_fetch_of_all_topics_leaves_out_what_may_not_be_described() {
     let names: Vec<String> = r.topics.iter().map(|t| t.name.to_string()).collect();
     assert_eq!(names, vec!["seen".to_string()]);
 }
+
+/// The audit rows, once the writer has appended `n` of them.
+async fn audit_rows(h: &Harness, n: usize) -> Vec<crate::store::AuditRow> {
+    for _ in 0..200 {
+        let rows = h.store.lock().unwrap().audit.clone();
+        if rows.len() >= n {
+            return rows;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    panic!(
+        "fewer than {n} audit rows: {:?}",
+        h.store.lock().unwrap().audit
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_requests_are_audited_with_their_outcome_refusals_included() {
+    let h = secured();
+    create_topic(&h, "kept").await;
+    grant(&h, &[]).await;
+    let req = DeleteTopicsRequest::default().with_topic_names(vec![topic_name("kept")]);
+    let ResponseKind::DeleteTopics(r) = As::new(&h, "bob").call(5, req).await else {
+        panic!()
+    };
+    assert_eq!(r.responses[0].error_code, DENIED_TOPIC);
+    let rows = audit_rows(&h, 2).await;
+    let seen: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.principal.as_str(),
+                r.action.as_str(),
+                r.resource_name.as_str(),
+                r.outcome.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("User:ANONYMOUS", "CreateTopics", "kept", "OK"),
+            (
+                "User:bob",
+                "DeleteTopics",
+                "kept",
+                "TOPIC_AUTHORIZATION_FAILED"
+            ),
+        ]
+    );
+    assert_eq!(rows[1].client_address, "10.0.0.7");
+    assert_eq!(rows[1].resource_type, "TOPIC");
+    let detail: serde_json::Value = serde_json::from_str(&rows[0].detail).unwrap();
+    assert_eq!(detail["partitions"], 1);
+    // Reads are not audited.
+    let _ = h
+        .call(9, MetadataRequest::default().with_topics(None))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(h.store.lock().unwrap().audit.len(), 2);
+}

@@ -1,19 +1,7 @@
 //! DeleteAcls (key 31) request schema, v1-3. Flexible from v2.
 
-use super::{always, ApiSchema, Kind, Struct, I8, STR};
-
-const FILTER: Struct = Struct {
-    fields: &[
-        always(I8),  // resource_type_filter
-        always(STR), // resource_name_filter
-        always(I8),  // pattern_type_filter (v1+)
-        always(STR), // principal_filter
-        always(STR), // host_filter
-        always(I8),  // operation
-        always(I8),  // permission_type
-    ],
-    tagged: &[],
-};
+use super::describe_acls::FILTER;
+use super::{always, ApiSchema, Kind, Struct};
 
 pub static DELETE_ACLS: ApiSchema = ApiSchema {
     flexible_since: 2,
