@@ -18,7 +18,7 @@ use serde_json::json;
 
 use super::acl_common::principal;
 use super::{Call, Ctx};
-use crate::acl::{AclBinding, AclFilter, CLUSTER_NAME};
+use crate::acl::{AclBinding, CLUSTER_NAME};
 use crate::store::AuditRow;
 use crate::writer::Command;
 
@@ -146,15 +146,7 @@ pub(super) fn begin(c: &Call<'_>, req: &RequestKind) -> Option<Pending> {
             r.creations
                 .iter()
                 .map(|a| {
-                    let d = match AclBinding::from_wire(
-                        a.resource_type,
-                        &a.resource_name,
-                        a.resource_pattern_type,
-                        &a.principal,
-                        &a.host,
-                        a.operation,
-                        a.permission_type,
-                    ) {
+                    let d = match super::create_acls::binding(a) {
                         Ok(b) => acl_text(&b),
                         Err(e) => json!({"invalid": e.0}),
                     };
@@ -168,16 +160,7 @@ pub(super) fn begin(c: &Call<'_>, req: &RequestKind) -> Option<Pending> {
                 .iter()
                 .map(|f| {
                     let name = f.resource_name_filter.as_deref().unwrap_or("");
-                    let valid = AclFilter::from_wire(
-                        f.resource_type_filter,
-                        f.resource_name_filter.as_deref(),
-                        f.pattern_type_filter,
-                        f.principal_filter.as_deref(),
-                        f.host_filter.as_deref(),
-                        f.operation,
-                        f.permission_type,
-                    )
-                    .is_ok();
+                    let valid = super::delete_acls::filter(f).is_ok();
                     let d = json!({
                         "principal": f.principal_filter.as_deref(),
                         "pattern_type": f.pattern_type_filter, "valid": valid,

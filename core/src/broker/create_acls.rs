@@ -6,6 +6,7 @@
 //! others are stored; the new state is installed before the answer, so the caller's next
 //! request is decided by it.
 
+use kafka_protocol::messages::create_acls_request::AclCreation;
 use kafka_protocol::messages::create_acls_response::AclCreationResult;
 use kafka_protocol::messages::{CreateAclsRequest, CreateAclsResponse, ResponseKind};
 use kafka_protocol::ResponseError;
@@ -13,7 +14,7 @@ use tokio::sync::oneshot;
 
 use super::acl_common::{allowed, denied, principal, refresh};
 use super::{message, Call, Reply};
-use crate::acl::{AclBinding, Operation, ResourceType, CLUSTER_NAME};
+use crate::acl::{AclBinding, InvalidAcl, Operation, ResourceType, CLUSTER_NAME};
 use crate::error::KafkaError;
 use crate::writer::Command;
 
@@ -35,16 +36,7 @@ pub(super) async fn handle(c: &Call<'_>, req: CreateAclsRequest) -> Reply {
         .creations
         .iter()
         .map(|a| {
-            AclBinding::from_wire(
-                a.resource_type,
-                &a.resource_name,
-                a.resource_pattern_type,
-                &a.principal,
-                &a.host,
-                a.operation,
-                a.permission_type,
-            )
-            .map_err(|e| KafkaError::with_message(ResponseError::InvalidRequest, e.0))
+            binding(a).map_err(|e| KafkaError::with_message(ResponseError::InvalidRequest, e.0))
         })
         .collect();
     Box::pin(async move {
@@ -69,6 +61,19 @@ pub(super) async fn handle(c: &Call<'_>, req: CreateAclsRequest) -> Reply {
             .collect();
         Some(ResponseKind::CreateAcls(resp))
     })
+}
+
+/// The binding one creation asks for, checked.
+pub(super) fn binding(a: &AclCreation) -> Result<AclBinding, InvalidAcl> {
+    AclBinding::from_wire(
+        a.resource_type,
+        &a.resource_name,
+        a.resource_pattern_type,
+        &a.principal,
+        &a.host,
+        a.operation,
+        a.permission_type,
+    )
 }
 
 async fn store(ctx: &super::Ctx, bindings: Vec<AclBinding>, by: String) -> Result<(), KafkaError> {

@@ -5,6 +5,7 @@
 //! INVALID_REQUEST and the others apply, all in one transaction. The new state is installed
 //! before the answer.
 
+use kafka_protocol::messages::delete_acls_request::DeleteAclsFilter;
 use kafka_protocol::messages::delete_acls_response::{DeleteAclsFilterResult, DeleteAclsMatchingAcl};
 use kafka_protocol::messages::{DeleteAclsRequest, DeleteAclsResponse, ResponseKind};
 use kafka_protocol::ResponseError;
@@ -12,7 +13,7 @@ use tokio::sync::oneshot;
 
 use super::acl_common::{allowed, denied, refresh};
 use super::{message, str_bytes, Call, Reply};
-use crate::acl::{AclBinding, AclFilter, Operation, ResourceType, CLUSTER_NAME};
+use crate::acl::{AclBinding, AclFilter, InvalidAcl, Operation, ResourceType, CLUSTER_NAME};
 use crate::error::KafkaError;
 use crate::writer::Command;
 
@@ -32,18 +33,7 @@ pub(super) async fn handle(c: &Call<'_>, req: DeleteAclsRequest) -> Reply {
     let parsed: Vec<Result<AclFilter, KafkaError>> = req
         .filters
         .iter()
-        .map(|f| {
-            AclFilter::from_wire(
-                f.resource_type_filter,
-                f.resource_name_filter.as_deref(),
-                f.pattern_type_filter,
-                f.principal_filter.as_deref(),
-                f.host_filter.as_deref(),
-                f.operation,
-                f.permission_type,
-            )
-            .map_err(|e| KafkaError::with_message(ResponseError::InvalidRequest, e.0))
-        })
+        .map(|f| filter(f).map_err(|e| KafkaError::with_message(ResponseError::InvalidRequest, e.0)))
         .collect();
     Box::pin(async move {
         let filters: Vec<AclFilter> = parsed.iter().filter_map(|r| r.clone().ok()).collect();
@@ -75,6 +65,19 @@ pub(super) async fn handle(c: &Call<'_>, req: DeleteAclsRequest) -> Reply {
             .collect();
         Some(ResponseKind::DeleteAcls(resp))
     })
+}
+
+/// The filter one entry asks for, checked.
+pub(super) fn filter(f: &DeleteAclsFilter) -> Result<AclFilter, InvalidAcl> {
+    AclFilter::from_wire(
+        f.resource_type_filter,
+        f.resource_name_filter.as_deref(),
+        f.pattern_type_filter,
+        f.principal_filter.as_deref(),
+        f.host_filter.as_deref(),
+        f.operation,
+        f.permission_type,
+    )
 }
 
 fn matching(b: &AclBinding) -> DeleteAclsMatchingAcl {
